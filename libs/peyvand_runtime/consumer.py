@@ -1,0 +1,237 @@
+"""Idempotent event consumers: a nameko entrypoint with bounded retries and a dead-letter queue.
+
+nameko's own ``@event_handler`` acks a message whose handler raised (or requeues it
+forever). ``@on_event`` instead:
+- skips events this consumer already applied (``Inbox``), acking them;
+- after the handler succeeds, records applied ids in bulk and only then acks (so a crash
+  before the record means redelivery, and the handler must be idempotent by key);
+- on failure republishes the message to ``<queue>.retry`` (per-message TTL, exponential
+  backoff, dead-lettered back to the queue) until ``max_attempts``, then parks it in
+  ``<queue>.dlq`` for an operator (``python -m peyvand_runtime.deadletters``);
+- sends a message that is not a valid envelope straight to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import eventlet
+from kombu import Connection, Queue
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.messaging import QueueConsumer
+from prometheus_client import Counter, Histogram
+
+from peyvand_runtime import correlation
+from peyvand_runtime.domain import DomainError
+from peyvand_runtime.envelope import Envelope, EnvelopeError, iso_utc
+from peyvand_runtime.inbox import Inbox
+from peyvand_runtime.tehran_time import utc_now
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-peyvand-attempts"
+ERROR_HEADER = "x-peyvand-error"
+SOURCE_QUEUE_HEADER = "x-peyvand-source-queue"
+FAILED_AT_HEADER = "x-peyvand-failed-at"
+
+CONSUMED = Counter("peyvand_events_consumed_total", "Events received by a consumer, by outcome", ["consumer", "outcome"])
+HANDLING = Histogram("peyvand_event_handling_seconds", "Time a consumer's handler took", ["consumer"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+
+# Set by the worker bootstrap (peyvand_runtime.worker) before the container starts.
+_RUNTIME: dict[str, Any] = {}
+
+
+def configure(database: Any, amqp_uri: str, max_attempts: int = 5, retry_delay_ms: int = 2000) -> None:
+    _RUNTIME.update(database=database, amqp_uri=amqp_uri, max_attempts=max_attempts, retry_delay_ms=retry_delay_ms)
+
+
+def retry_queue_name(queue: str) -> str:
+    return f"{queue}.retry"
+
+
+def dead_letter_queue_name(queue: str) -> str:
+    return f"{queue}.dlq"
+
+
+def consumer_queue_name(source_service: str, event_type: str, service_name: str, method_name: str) -> str:
+    """nameko's name for a SERVICE_POOL handler queue (kept identical on purpose)."""
+    return f"evt-{source_service}-{event_type}--{service_name}.{method_name}"
+
+
+def declare_side_queues(channel: Any, queue: str) -> None:
+    """Declare ``<queue>.retry`` (TTL, dead-letters back to ``queue``) and ``<queue>.dlq``."""
+    Queue(retry_queue_name(queue), durable=True, queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue})(channel).declare()
+    Queue(dead_letter_queue_name(queue), durable=True)(channel).declare()
+
+
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a body kombu cannot decode is dead-lettered.
+
+    kombu's default logs and acks such a message, which would silently lose it.
+    """
+
+    def on_decode_error(self, message: Any, exc: Exception) -> None:
+        tag = (message.delivery_info or {}).get("consumer_tag")
+        for provider, kombu_consumer in list(self._consumers.items()):
+            if tag in getattr(kombu_consumer, "_active_tags", {}).values() and isinstance(provider, IdempotentEventHandler):
+                CONSUMED.labels(provider.consumer, "poison").inc()
+                provider._park(message, f"DecodeError: {type(exc).__name__}", attempts=0)
+                return
+        super().on_decode_error(message, exc)
+
+
+class IdempotentEventHandler(EventHandler):
+    """A SERVICE_POOL, reliable-delivery event handler with inbox, retries and dead letters."""
+
+    queue_consumer = ParkingQueueConsumer()
+
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
+        super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=False, **kwargs)
+        self._pending: list[tuple[str, Any]] = []
+        self._publisher: Connection | None = None
+        self._inbox: Inbox | None = None
+        self._running = False
+
+    @property
+    def consumer(self) -> str:
+        return self.queue.name
+
+    def start(self) -> None:
+        self._inbox = Inbox(_RUNTIME["database"], self.consumer)
+        self._publisher = Connection(_RUNTIME["amqp_uri"], transport_options={"confirm_publish": True})
+        with Connection(_RUNTIME["amqp_uri"]) as conn:
+            declare_side_queues(conn.default_channel, self.queue.name)
+        self._running = True
+        self.container.spawn_managed_thread(self._flush_loop)
+        super().start()
+
+    def stop(self) -> None:
+        self._running = False
+        self._flush()
+        super().stop()
+        if self._publisher is not None:
+            self._publisher.release()
+
+    # -- receive --------------------------------------------------------------------------
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            envelope = Envelope.parse(message.body if isinstance(body, (bytes, str)) else body)
+        except EnvelopeError as exc:
+            CONSUMED.labels(self.consumer, "poison").inc()
+            self._park(message, f"EnvelopeError: {exc}", attempts=0)
+            return
+        assert self._inbox is not None
+        try:
+            if self._inbox.seen(envelope.event_id):
+                CONSUMED.labels(self.consumer, "duplicate").inc()
+                self.queue_consumer.ack_message(message)
+                return
+        except Exception:
+            # Store down: leave the message unacked; it is redelivered when we reconnect.
+            log.warning("inbox unreachable; requeueing", extra={"consumer": self.consumer})
+            eventlet.sleep(1)
+            self.queue_consumer.requeue_message(message)
+            return
+        message._peyvand_envelope = envelope
+        message._peyvand_started = time.monotonic()
+        super().handle_message(envelope, message)
+
+    def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+        HANDLING.labels(self.consumer).observe(time.monotonic() - getattr(message, "_peyvand_started", time.monotonic()))
+        envelope: Envelope = message._peyvand_envelope
+        if exc_info is None:
+            CONSUMED.labels(self.consumer, "applied").inc()
+            self._pending.append((envelope.event_id, message))
+            return result, exc_info
+        error = exc_info[1]
+        reason = type(error).__name__
+        if isinstance(error, DomainError):
+            reason += f" {error.code}"
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        if attempts >= _RUNTIME.get("max_attempts", 5):
+            CONSUMED.labels(self.consumer, "dead_lettered").inc()
+            log.error("event dead-lettered after retries", extra={"consumer": self.consumer, "event_id": envelope.event_id, "event_type": envelope.type, "attempts": attempts, "error": reason})
+            self._park(message, reason, attempts)
+        else:
+            CONSUMED.labels(self.consumer, "retried").inc()
+            log.warning("event handler failed; will retry", extra={"consumer": self.consumer, "event_id": envelope.event_id, "event_type": envelope.type, "attempts": attempts, "error": reason})
+            self._retry(message, reason, attempts)
+        return result, exc_info
+
+    # -- settle -----------------------------------------------------------------------------
+    def _flush_loop(self) -> None:
+        while self._running:
+            eventlet.sleep(0.02)
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending or self._inbox is None:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            self._inbox.record_many(event_id for event_id, _ in batch)
+        except Exception:
+            log.warning("could not record applied events; they stay unacked", extra={"consumer": self.consumer, "count": len(batch)})
+            self._pending = batch + self._pending
+            eventlet.sleep(0.5)
+            return
+        for _, message in batch:
+            self.queue_consumer.ack_message(message)
+
+    def _republish(self, message: Any, routing_key: str, headers: dict[str, Any], expiration_ms: int | None = None) -> None:
+        assert self._publisher is not None
+        properties: dict[str, Any] = {}
+        if expiration_ms is not None:
+            properties["expiration"] = expiration_ms / 1000.0  # kombu takes seconds
+        producer = self._publisher.Producer()
+        self._publisher.ensure(producer, producer.publish, max_retries=5)(
+            message.body,
+            exchange="",
+            routing_key=routing_key,
+            headers=headers,
+            content_type=message.content_type or "application/json",
+            content_encoding=message.content_encoding or "utf-8",
+            delivery_mode=2,
+            **properties,
+        )
+
+    def _retry(self, message: Any, reason: str, attempts: int) -> None:
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPTS_HEADER: attempts, ERROR_HEADER: reason[:300]})
+        delay = _RUNTIME.get("retry_delay_ms", 2000) * (2 ** (attempts - 1))
+        try:
+            self._republish(message, retry_queue_name(self.queue.name), headers, expiration_ms=min(delay, 300_000))
+        except Exception:
+            log.exception("could not schedule a retry; requeueing")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def _park(self, message: Any, reason: str, attempts: int) -> None:
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPTS_HEADER: attempts, ERROR_HEADER: reason[:300], SOURCE_QUEUE_HEADER: self.queue.name, FAILED_AT_HEADER: iso_utc(utc_now())})
+        try:
+            self._republish(message, dead_letter_queue_name(self.queue.name), headers)
+        except Exception:
+            log.exception("could not dead-letter a message; requeueing")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+def on_event(source_service: str, event_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a nameko service method ``def handle_x(self, envelope: Envelope)``."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def handler(self: Any, envelope: Envelope) -> Any:
+            with correlation.bound(envelope.correlation_id):
+                return fn(self, envelope)
+
+        return IdempotentEventHandler.decorator(source_service, event_type)(handler)
+
+    return decorate

@@ -1,0 +1,228 @@
+"""The server interceptor every Peyvand gRPC server runs: correlation id, caller identity,
+Prometheus metrics and the mapping of exceptions to rich gRPC statuses.
+
+It wraps each method handler's behaviour, so all of it runs on the worker thread that runs
+the servicer (``intercept_service`` itself runs on grpc's polling thread, where context
+variables would not reach the servicer). Streaming responses are iterated with the same
+context bound around every step.
+
+Notes on the wire:
+- The correlation id is echoed as ``x-correlation-id`` in trailing metadata on every
+  answer, and in initial metadata on success. It is *not* sent as initial metadata before
+  the servicer runs: response headers commit a call, and a committed call is never retried
+  by the client's retry policy (an UNAVAILABLE answer must stay retryable).
+- A request that fails to decode never reaches this code: grpc answers it INTERNAL
+  ("Exception deserializing request!") itself, and it is counted by no metric here.
+- Method and service labels come only from registered handlers (unknown methods are
+  answered UNIMPLEMENTED by grpc before this runs), so label values stay bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import grpc
+from prometheus_client import Counter, Histogram
+
+from peyvand_runtime import correlation, identity
+from peyvand_runtime.domain import DomainError
+from peyvand_runtime.errors import ErrorDetails, status_for
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Probes and tooling must work without a caller identity.
+UNAUTHENTICATED_SERVICES = frozenset(
+    {"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"}
+)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+STARTED = Counter("grpc_server_started", "RPCs started on the server.", ["grpc_service", "grpc_method"])
+HANDLED = Counter("grpc_server_handled", "RPCs completed on the server, by status code.", ["grpc_service", "grpc_method", "grpc_code"])
+HANDLING_SECONDS = Histogram(
+    "grpc_server_handling_seconds",
+    "Time from the start of an RPC to its last response, in seconds.",
+    ["grpc_service", "grpc_method"],
+    buckets=LATENCY_BUCKETS,
+)
+
+_END = object()
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@lru_cache(maxsize=1)
+def _store_unavailable_errors() -> tuple[type[BaseException], ...]:
+    """pymongo's "the database is unreachable" errors, if pymongo is installed at all."""
+    try:
+        from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+    except ImportError:
+        return ()
+    return (ServerSelectionTimeoutError, AutoReconnect, ConnectionFailure)
+
+
+class _Rpc:
+    """One call in flight: its correlation id, caller, final status code and timing."""
+
+    def __init__(self, spine: ServerSpineInterceptor, service: str, method: str, context: grpc.ServicerContext) -> None:
+        self.spine, self.service, self.method, self.context = spine, service, method, context
+        self.metadata = {key: value for key, value in reversed(context.invocation_metadata() or ())}
+        self.correlation_id = correlation.accept(_text(self.metadata.get(correlation.GRPC_METADATA_KEY)))
+        self.code = grpc.StatusCode.OK
+        self.echoed = False
+        self.started = time.perf_counter()
+        STARTED.labels(service, method).inc()
+        context.set_trailing_metadata(((correlation.GRPC_METADATA_KEY, self.correlation_id),))
+
+    def authenticate(self) -> identity.Caller | None:
+        if self.service in self.spine.unauthenticated_services:
+            return None
+        token = _text(self.metadata.get(identity.GRPC_METADATA_KEY))
+        try:
+            return identity.verify(token, self.spine.identity_secret, self.spine.clock())
+        except identity.IdentityError as exc:
+            logger.warning("call refused: %s", exc.message, extra={"grpc_method": self.full_method})
+            raise
+
+    @property
+    def full_method(self) -> str:
+        return f"{self.service}/{self.method}"
+
+    def run(self, fn: Callable[..., T], *args: Any, caller: identity.Caller | None = None) -> T:
+        """Call ``fn`` with this call's correlation id and caller bound; map its failures."""
+        with correlation.bound(self.correlation_id), identity.bound(caller):
+            try:
+                return fn(*args)
+            except Exception as exc:
+                self.fail(exc)
+                raise  # fail() always raises; this keeps type checkers informed
+
+    def echo_on_success(self) -> None:
+        if not self.echoed:
+            self.echoed = True
+            # ValueError: the servicer sent its own initial metadata; the trailers still carry the id.
+            with contextlib.suppress(ValueError):
+                self.context.send_initial_metadata(((correlation.GRPC_METADATA_KEY, self.correlation_id),))
+
+    def fail(self, exc: Exception) -> None:
+        context = self.context
+        if isinstance(exc, DomainError):
+            self._abort(exc)
+        already = context.code()
+        if already not in (None, grpc.StatusCode.OK):
+            self.code = already  # the servicer called context.abort(): its status stands
+            raise exc
+        if not context.is_active():
+            self.code = _gone_code(context)
+            raise exc  # the client is gone; nobody reads an answer
+        if isinstance(exc, _store_unavailable_errors()):
+            logger.warning("store unavailable: %s", type(exc).__name__, extra={"grpc_method": self.full_method})
+            self._abort(DomainError("the service's store is unavailable", code="STORE_UNAVAILABLE"))
+        if isinstance(exc, grpc.RpcError):
+            peer = ErrorDetails.from_rpc_error(exc)
+            if peer.status_code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                logger.warning("dependency unavailable: %s", peer.status_code.name, extra={"grpc_method": self.full_method})
+                self._abort(DomainError("a service this call depends on is unavailable", code="DEPENDENCY_UNAVAILABLE"))
+        # Only the method name is logged, never the request: it may hold personal data.
+        logger.error("unexpected error in gRPC call", exc_info=exc, extra={"grpc_method": self.full_method})
+        self._abort(DomainError(f"internal error (correlation id {self.correlation_id})", code="INTERNAL"))
+
+    def _abort(self, error: DomainError) -> None:
+        status = status_for(error, ((correlation.GRPC_METADATA_KEY, self.correlation_id),))
+        self.code = status.code
+        self.context.abort_with_status(status)
+
+    def finish(self) -> None:
+        code = self.code
+        if code is grpc.StatusCode.OK:
+            set_code = self.context.code()
+            if set_code is not None:
+                code = set_code
+            elif not self.context.is_active():
+                code = _gone_code(self.context)
+        HANDLED.labels(self.service, self.method, code.name).inc()
+        HANDLING_SECONDS.labels(self.service, self.method).observe(time.perf_counter() - self.started)
+
+
+def _gone_code(context: grpc.ServicerContext) -> grpc.StatusCode:
+    remaining = context.time_remaining()
+    expired = remaining is not None and remaining <= 0
+    return grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED
+
+
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else value
+
+
+class ServerSpineInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Correlation, identity, metrics and error mapping around every registered method."""
+
+    def __init__(
+        self,
+        identity_secret: str,
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        unauthenticated_services: frozenset[str] = UNAUTHENTICATED_SERVICES,
+    ) -> None:
+        self.identity_secret = identity_secret
+        self.clock = clock
+        self.unauthenticated_services = unauthenticated_services
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        service, _, method = handler_call_details.method.lstrip("/").rpartition("/")
+        kwargs = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.request_streaming and handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(self._streaming(service, method, handler.stream_stream), **kwargs)
+        if handler.request_streaming:
+            return grpc.stream_unary_rpc_method_handler(self._unary(service, method, handler.stream_unary), **kwargs)
+        if handler.response_streaming:
+            return grpc.unary_stream_rpc_method_handler(self._streaming(service, method, handler.unary_stream), **kwargs)
+        return grpc.unary_unary_rpc_method_handler(self._unary(service, method, handler.unary_unary), **kwargs)
+
+    def _unary(self, service: str, method: str, behavior: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+        def answer_once(request: Any, context: grpc.ServicerContext) -> Any:
+            rpc = _Rpc(self, service, method, context)
+            try:
+                caller = rpc.run(rpc.authenticate)
+                response = rpc.run(behavior, request, context, caller=caller)
+                rpc.echo_on_success()
+                return response
+            finally:
+                rpc.finish()
+
+        return answer_once
+
+    def _streaming(
+        self, service: str, method: str, behavior: Callable[[Any, grpc.ServicerContext], Iterator[Any]]
+    ) -> Callable[..., Iterator[Any]]:
+        def answer_stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            rpc = _Rpc(self, service, method, context)
+            try:
+                caller = rpc.run(rpc.authenticate)
+                responses = rpc.run(lambda: iter(behavior(request, context)), caller=caller)
+                while (item := rpc.run(next, responses, _END, caller=caller)) is not _END:
+                    rpc.echo_on_success()
+                    yield item
+            finally:
+                rpc.finish()
+
+        return answer_stream

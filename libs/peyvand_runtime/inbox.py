@@ -1,0 +1,42 @@
+"""The record of event ids a consumer has applied, so a redelivered event is applied once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pymongo
+from pymongo.database import Database
+
+from peyvand_runtime.tehran_time import utc_now
+
+APPLIED = "applied_events"
+# Redeliveries arrive within minutes; keeping ids for 30 days bounds the collection.
+KEEP_FOR = dt.timedelta(days=30)
+
+
+class Inbox:
+    def __init__(self, database: Database, consumer: str) -> None:
+        self.collection = database[APPLIED]
+        self.consumer = consumer
+
+    def _key(self, event_id: str) -> str:
+        return f"{self.consumer}:{event_id}"
+
+    def ensure_indexes(self) -> None:
+        self.collection.create_index("applied_at", expireAfterSeconds=int(KEEP_FOR.total_seconds()))
+
+    def seen(self, event_id: str) -> bool:
+        return self.collection.find_one({"_id": self._key(event_id)}, {"_id": 1}) is not None
+
+    def record_many(self, event_ids: Iterable[str]) -> None:
+        now = utc_now()
+        docs = [{"_id": self._key(event_id), "applied_at": now} for event_id in dict.fromkeys(event_ids)]
+        if not docs:
+            return
+        try:
+            self.collection.insert_many(docs, ordered=False)
+        except pymongo.errors.BulkWriteError as exc:
+            # Already recorded by an earlier delivery: that is the point of the record.
+            if any(err.get("code") != 11000 for err in exc.details.get("writeErrors", [])):
+                raise

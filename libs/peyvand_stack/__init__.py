@@ -1,0 +1,1 @@
+"""The whole Peyvand stack as a list of processes: used by `make run`, the tests and the benchmarks."""

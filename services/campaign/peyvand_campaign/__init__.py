@@ -1,0 +1,1 @@
+"""Campaign service: consent-aware SMS, email and push journeys and broadcasts for insurers."""

@@ -1,0 +1,1 @@
+"""Pure campaign domain: templates, consent, timing, journeys, segments, campaigns and deliveries."""

@@ -1,0 +1,1 @@
+"""Peyvand customer service: parties (persons and organisations), contacts, consent and merges."""

@@ -1,0 +1,1 @@
+"""Deterministic demo data for the customer service (seeding, load tests, importer fixtures)."""

@@ -1,0 +1,1 @@
+"""Pure customer domain: parties, identifiers, Persian text, merges and duplicate detection."""

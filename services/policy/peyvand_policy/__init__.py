@@ -1,0 +1,1 @@
+"""Peyvand policy service: products, rating, quotes, policies and renewals."""

@@ -1,0 +1,1 @@
+"""Pure policy domain: products, rating, quotes, the policy lifecycle, renewals and numbering."""

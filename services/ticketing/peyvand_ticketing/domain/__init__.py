@@ -1,0 +1,1 @@
+"""Pure ticketing domain: business calendar, SLA, priority, tickets, assignment and tasks."""
