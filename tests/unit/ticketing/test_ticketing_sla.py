@@ -243,7 +243,22 @@ def test_closed_tickets_are_not_swept(make_ticket: MakeTicket, calendar: Busines
     ticket.add_reply("usr_agent", "Done", public=True, now=tehran(SATURDAY, 9, 5))
     ticket.resolve("usr_agent", tehran(SATURDAY, 9, 10))
     ticket.close("system", tehran(SATURDAY, 9, 11))
-    assert ticket.evaluate_sla(tehran(SATURDAY + dt.timedelta(days=30), 9), calendar) == []
+    later = tehran(SATURDAY + dt.timedelta(days=30), 9)
+    assert ticket.evaluate_sla(later, calendar) == []
+    state = ticket.sla_state(later, calendar)
+    assert state.resolution.met and state.resolution.elapsed_minutes == 10  # the clock stayed stopped
+
+
+def test_resolving_while_waiting_on_the_customer_keeps_the_clock_stopped(
+    make_ticket: MakeTicket, calendar: BusinessCalendar
+) -> None:
+    ticket = make_ticket()
+    ticket.add_reply("usr_agent", "Which vehicle?", public=True, now=tehran(SATURDAY, 9, 10))
+    ticket.wait_for_customer("usr_agent", tehran(SATURDAY, 9, 30))
+    ticket.resolve("usr_agent", tehran(SUNDAY, 10, 0), note="customer answered by phone")
+    state = ticket.sla_state(tehran(SUNDAY, 15, 0), calendar)
+    assert state.resolution.met and state.resolution.elapsed_minutes == 30
+    assert [p.reason for p in ticket.sla.clock.pauses] == ["pending_customer", "resolved"]
 
 
 def test_raising_priority_shortens_targets_without_reannouncing(make_ticket: MakeTicket, calendar: BusinessCalendar) -> None:

@@ -30,21 +30,24 @@ class SlaTargets:
     resolution_minutes: int
 
 
-def _row(*pairs: tuple[int, int]) -> dict[str, SlaTargets]:
-    return {f"P{i}": SlaTargets(r, s) for i, (r, s) in enumerate(pairs, start=1)}
-
-
-# Defaults per ticket type × priority, in business minutes (a full day is 8 h; Thursday 4 h).
+# Defaults per ticket type and priority: (first response, resolution) in business minutes,
+# a full day being 8 h (Thursday 4 h). Incidents follow common ITIL service-desk practice.
 # Complaints: the insurer's own complaints unit is the first instance before the regulator
 # (Central Insurance of Iran, بیمه مرکزی ج.ا.ا; policyholder-protection rules, آیین‌نامه ۷۱
-# شورای عالی بیمه). We default to first response within one business day and resolution
-# within 10 business days at every priority above P1; compliance must confirm the binding
-# deadline for each insurer and correct this table (it is configuration, not law).
+# شورای عالی بیمه). We did not verify a binding deadline here, so complaints default to a
+# reply within one business day (faster at P1/P2) and resolution within 10 business days;
+# compliance must confirm and correct this table per insurer (configuration, not law).
+_TABLE: dict[str, tuple[tuple[int, int], ...]] = {
+    #                  P1                P2                  P3                  P4                 P5
+    "incident": ((30, 4 * HOUR), (HOUR, DAY), (4 * HOUR, 3 * DAY), (DAY, 5 * DAY), (2 * DAY, 10 * DAY)),
+    "service_request": ((HOUR, DAY), (2 * HOUR, 2 * DAY), (DAY, 5 * DAY), (2 * DAY, 10 * DAY), (3 * DAY, 15 * DAY)),
+    "claim_inquiry": ((HOUR, DAY), (2 * HOUR, 2 * DAY), (4 * HOUR, 4 * DAY), (DAY, 6 * DAY), (2 * DAY, 10 * DAY)),
+    "complaint": ((HOUR, 5 * DAY), (2 * HOUR, 10 * DAY), (DAY, 10 * DAY), (DAY, 10 * DAY), (DAY, 10 * DAY)),
+}
 DEFAULT_TARGETS: dict[tuple[str, str], SlaTargets] = {
-    **{("incident", p): t for p, t in _row((30, 4 * HOUR), (HOUR, DAY), (4 * HOUR, 3 * DAY), (DAY, 5 * DAY), (2 * DAY, 10 * DAY)).items()},
-    **{("service_request", p): t for p, t in _row((HOUR, DAY), (2 * HOUR, 2 * DAY), (DAY, 5 * DAY), (2 * DAY, 10 * DAY), (3 * DAY, 15 * DAY)).items()},
-    **{("claim_inquiry", p): t for p, t in _row((HOUR, DAY), (2 * HOUR, 2 * DAY), (4 * HOUR, 4 * DAY), (DAY, 6 * DAY), (2 * DAY, 10 * DAY)).items()},
-    **{("complaint", p): t for p, t in _row((HOUR, 5 * DAY), (2 * HOUR, 10 * DAY), (DAY, 10 * DAY), (DAY, 10 * DAY), (DAY, 10 * DAY)).items()},
+    (ticket_type, f"P{rank}"): SlaTargets(response, resolution)
+    for ticket_type, row in _TABLE.items()
+    for rank, (response, resolution) in enumerate(row, start=1)
 }
 
 

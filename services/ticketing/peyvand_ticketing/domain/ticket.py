@@ -11,12 +11,24 @@ from peyvand_runtime.domain import Aggregate, DomainEvent, InvalidTransition, Va
 from peyvand_runtime.ids import is_id, new_id
 
 from . import sla as sla_rules
+from . import ticket_values as tv
 from .business_calendar import BusinessCalendar, to_utc
 from .priority import priority_for, validate_impact_urgency
-from . import ticket_values as tv
 from .ticket_values import (
-    ACTIVE_STATUSES, CLOSED, DEFAULT_REOPEN_PERIOD, NEW, OPEN, PENDING_CUSTOMER, RESOLVED, TRANSITIONS,
-    ActivityEntry, Attachment, Reply, iso_utc, validate_choice, validate_text,
+    ACTIVE_STATUSES,
+    CLOSED,
+    DEFAULT_REOPEN_PERIOD,
+    NEW,
+    OPEN,
+    PENDING_CUSTOMER,
+    RESOLVED,
+    TRANSITIONS,
+    ActivityEntry,
+    Attachment,
+    Reply,
+    iso_utc,
+    validate_choice,
+    validate_text,
 )
 
 INVALID_TRANSITION = "TICKET_INVALID_TRANSITION"
@@ -150,8 +162,9 @@ class Ticket(Aggregate):
         if before == RESOLVED and to == OPEN and not self.can_reopen(now, reopen_period):
             raise self._refuse(f"the reopen period of {reopen_period.days} days after resolution has passed")
         assert self.sla is not None
+        # The clock runs only while new/open; closing keeps the "resolved" pause for good.
         clock = self.sla.clock
-        if before in (PENDING_CUSTOMER, RESOLVED):
+        if to in (OPEN, RESOLVED):
             clock = clock.resumed(now)
         if to == PENDING_CUSTOMER:
             clock = clock.paused(now, sla_rules.PAUSE_PENDING_CUSTOMER)
