@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from peyvand_customer.domain.commands import ContactPointInput, CreatePartyCommand
 from peyvand_customer.domain.party import Party
 
-NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.UTC)
 
 
 def compute_national_id(head: str) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from peyvand_runtime.domain import DomainError
-
 from peyvand_customer.demo.generator import generate_parties
 from peyvand_customer.domain.commands import ContactPointInput
 from peyvand_customer.domain.csv_rows import parse_row
@@ -23,15 +22,16 @@ from peyvand_customer.domain.duplicates import (
     score_pair,
 )
 from peyvand_customer.domain.party import Party
+from peyvand_runtime.domain import DomainError
 
-NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.UTC)
 BORN = dt.date(1985, 3, 21)
 
 
-def profile(pid: str, first: str = "محمدرضا", last: str = "کاظمی", **kw: object) -> DuplicateProfile:
-    base: dict[str, object] = {"birth_date": BORN, "father_name": "حسن", "mobiles": ("+989121234567",), "city": "تهران"}
+def profile(pid: str, first: str = "محمدرضا", last: str = "کاظمی", **kw: Any) -> DuplicateProfile:
+    base: dict[str, Any] = {"birth_date": BORN, "father_name": "حسن", "mobiles": ("+989121234567",), "city": "تهران"}
     base.update(kw)
-    return DuplicateProfile(id=pid, first_name=first, last_name=last, **base)  # type: ignore[arg-type]
+    return DuplicateProfile(id=pid, first_name=first, last_name=last, **base)
 
 
 def test_exact_keys(make_person: Callable[..., Party], national_id: Callable[[str], str]) -> None:
@@ -43,7 +43,9 @@ def test_exact_keys(make_person: Callable[..., Party], national_id: Callable[[st
     }
 
 
-@pytest.mark.parametrize("variant", [("محمد رضا", "کاظمی"), ("محمد\u200cرضا", "کاظمی"), ("محمدرضا", "كاظمي"), ("محمدرضا", "کاظمی\u200f"), ("مُحمدرضا", "کاظـمی")])
+@pytest.mark.parametrize(
+    "variant", [("محمد رضا", "کاظمی"), ("محمد\u200cرضا", "کاظمی"), ("محمدرضا", "كاظمي"), ("محمدرضا", "کاظمی\u200f"), ("مُحمدرضا", "کاظـمی")]
+)
 def test_spelling_variants_score_as_the_same_person(variant: tuple[str, str]) -> None:
     assert score_pair(profile("cus_a"), profile("cus_b", *variant)) == 100
 
@@ -59,7 +61,10 @@ def test_evidence_adds_up() -> None:
 
 def test_unrelated_people_do_not_pair() -> None:
     base = profile("cus_a")
-    assert score_pair(base, profile("cus_b", "فاطمه", "حسینی", birth_date=dt.date(1970, 1, 1), father_name="علی", mobiles=("+989351111111",))) < 40
+    assert (
+        score_pair(base, profile("cus_b", "فاطمه", "حسینی", birth_date=dt.date(1970, 1, 1), father_name="علی", mobiles=("+989351111111",)))
+        < 40
+    )
     # Same common name, different birth date: namesakes, not duplicates.
     assert score_pair(base, profile("cus_b", birth_date=dt.date(1990, 5, 5), father_name="علی", mobiles=("+989351111111",))) < 60
     # Father and son sharing a name and a family mobile.
@@ -122,7 +127,10 @@ def test_scan_finds_planted_near_duplicates_and_nothing_else() -> None:
 
 
 def test_scan_skips_oversized_blocks() -> None:
-    crowd = [profile(f"cus_{i:03d}", mobiles=("+989120000000",), birth_date=dt.date(1950 + i % 50, 1 + i % 12, 1), father_name="") for i in range(30)]
+    crowd = [
+        profile(f"cus_{i:03d}", mobiles=("+989120000000",), birth_date=dt.date(1950 + i % 50, 1 + i % 12, 1), father_name="")
+        for i in range(30)
+    ]
     stats = ScanStats()
     assert list(scan(crowd, max_block=10, stats=stats)) == []
     assert "m:+989120000000" in stats.oversized_keys

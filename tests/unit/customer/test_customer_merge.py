@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from peyvand_runtime.domain import DomainError
-
 from peyvand_customer.domain.commands import ConsentInput, ContactPointInput
 from peyvand_customer.domain.merge import merge
 from peyvand_customer.domain.party import Party
 from peyvand_customer.domain.relationships import link
 from peyvand_customer.domain.values import Relationship
+from peyvand_runtime.domain import DomainError
 
-NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(days=10)
-KW = {"by": "usr_clerk", "channel": "web", "now": NOW}
+KW: dict[str, Any] = {"by": "usr_clerk", "channel": "web", "now": NOW}
 
 
 def test_merge_fills_gaps_and_unites(make_person: Callable[..., Party], national_id: Callable[[str], str]) -> None:
@@ -90,7 +90,9 @@ def test_survivor_wins_consent_ties(make_person: Callable[..., Party]) -> None:
 
 
 @pytest.mark.parametrize("case", ["self", "into_merged", "already_elsewhere", "kinds", "two_national_ids"])
-def test_invalid_merges(make_person: Callable[..., Party], make_org: Callable[..., Party], national_id: Callable[[str], str], case: str) -> None:
+def test_invalid_merges(
+    make_person: Callable[..., Party], make_org: Callable[..., Party], national_id: Callable[[str], str], case: str
+) -> None:
     a, b, c = make_person(), make_person(), make_person()
     if case == "self":
         pair = (a, a)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from peyvand_customer.domain.persian import clean_text, compact_name, name_tokens, normalize_text, search_tokens
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from peyvand_runtime.domain import DomainError, InvalidTransition, ValidationError
-
 from peyvand_customer.domain.party import Party
 from peyvand_customer.domain.relationships import form_household, leave_household, link, unlink
 from peyvand_customer.domain.values import Relationship
+from peyvand_runtime.domain import DomainError, InvalidTransition, ValidationError
 
-NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.timezone.utc)
-KW = {"by": "usr_clerk", "channel": "web", "now": NOW}
+NOW = dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.UTC)
+KW: dict[str, Any] = {"by": "usr_clerk", "channel": "web", "now": NOW}
 
 
 @pytest.mark.parametrize(("kind", "inverse"), [("spouse", "spouse"), ("parent", "child"), ("child", "parent"), ("sibling", "sibling")])

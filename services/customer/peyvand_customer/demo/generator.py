@@ -25,8 +25,15 @@ _POSTAL_TAIL = "013456789"
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net")  # reserved: demo mail never reaches anyone
 _CITY_CHOICES = list(itertools.chain.from_iterable([city] * city[3] for city in names.CITIES))
 _MOBILE_CHOICES = list(itertools.chain.from_iterable([prefix] * weight for prefix, weight in names.MOBILE_PREFIXES))
+_POOL = 500
 _MALE, _LAST = names.MALE_FIRST_NAMES, names.LAST_NAMES
-_COMPOUND_FIRST = {"محمدرضا": ("محمد\u200cرضا", "محمد رضا"), "علیرضا": ("علی\u200cرضا", "علی رضا"), "امیرحسین": ("امیر حسین",), "محمدعلی": ("محمد علی",), "امیرمحمد": ("امیر محمد",)}
+_COMPOUND_FIRST = {
+    "محمدرضا": ("محمد\u200cرضا", "محمد رضا"),
+    "علیرضا": ("علی\u200cرضا", "علی رضا"),
+    "امیرحسین": ("امیر حسین",),
+    "محمدعلی": ("محمد علی",),
+    "امیرمحمد": ("امیر محمد",),
+}
 
 
 @lru_cache(maxsize=1)
@@ -52,21 +59,61 @@ def _pick(rng: random.Random, seq: Sequence[T]) -> T:
     return seq[int(rng.random() * len(seq))]
 
 
+def _national_id_from(head: int) -> str:
+    """The کد ملی whose first nine digits are ``head`` (0 ≤ head < 10**9)."""
+    weights = _tables()[3]
+    a, b, c = head // 1_000_000, head // 1000 % 1000, head % 1000
+    remainder = (weights[0][a] + weights[1][b] + weights[2][c]) % 11
+    return f"{head:09d}{remainder if remainder < 2 else 11 - remainder}"
+
+
 def national_id(rng: random.Random) -> str:
     """A random valid کد ملی (never one repeated digit)."""
-    weights = _tables()[3]
     while True:
-        a, b, c = int(rng.random() * 1000), int(rng.random() * 1000), int(rng.random() * 1000)
-        remainder = (weights[0][a] + weights[1][b] + weights[2][c]) % 11
-        value = f"{a:03d}{b:03d}{c:03d}{remainder if remainder < 2 else 11 - remainder}"
+        value = _national_id_from(int(rng.random() * 10**9))
         if len(set(value)) > 1:
             return value
 
 
+def _legal_id_from(serial: int) -> str:
+    """The شناسه ملی ``10`` + eight digits from ``serial`` (0 ≤ serial < 9 * 10**7)."""
+    head = f"10{10**7 + serial:08d}"
+    return head + str(legal_id_check_digit(head))
+
+
 def legal_id(rng: random.Random) -> str:
     """A random valid شناسه ملی (1 then nine digits; serial part never all zeros)."""
-    head = f"10{rng.randrange(10**7, 10**8):08d}"
-    return head + str(legal_id_check_digit(head))
+    while True:
+        value = _legal_id_from(int(rng.random() * 9 * 10**7))
+        if value[3:9] != "000000":
+            return value
+
+
+class _UniqueIds:
+    """National and legal ids that never repeat within a run, without remembering them.
+
+    Random ids collide (the birthday paradox gives ~20 shared national ids in 200k rows, and
+    the importer would refuse them), so ids come from a counter through a fixed bijection:
+    multiplying by a number coprime to the id space, plus a per-seed offset.
+    """
+
+    def __init__(self, rng: random.Random) -> None:
+        self._national_offset, self._legal_offset = int(rng.random() * 10**9), int(rng.random() * 9 * 10**7)
+        self._national_count = self._legal_count = 0
+
+    def national(self) -> str:
+        while True:
+            self._national_count += 1
+            value = _national_id_from((self._national_count * 738_219_451 + self._national_offset) % 10**9)
+            if len(set(value)) > 1:  # skipping a counter value keeps the rest unique
+                return value
+
+    def legal(self) -> str:
+        while True:
+            self._legal_count += 1
+            value = _legal_id_from((self._legal_count * 7_919_033 + self._legal_offset) % (9 * 10**7))
+            if value[3:9] != "000000":
+                return value
 
 
 def postal_code(rng: random.Random) -> str:
@@ -103,7 +150,7 @@ def _variant(rng: random.Random, name: str) -> str:
     return name[:1] + "\u0640" + name[1:] if len(name) > 2 else name + "\u200f"
 
 
-def _person(rng: random.Random, row: dict[str, str]) -> None:
+def _person(rng: random.Random, ids: _UniqueIds, row: dict[str, str]) -> None:
     r = rng.random  # hot path: one C call per random pick
     female = r() < 0.48
     given = names.FEMALE_FIRST_NAMES if female else names.MALE_FIRST_NAMES
@@ -113,17 +160,19 @@ def _person(rng: random.Random, row: dict[str, str]) -> None:
     iso, jalali = births[int(r() * len(births))]
     row["kind"], row["first_name"], row["last_name"] = "person", first, last
     row["father_name"] = _MALE[int(r() * len(_MALE))][0]
-    row["national_id"] = national_id(rng)
+    row["national_id"] = ids.national()
     row["birth_date"] = jalali if r() < 0.7 else iso
     row["gender"] = "female" if female else "male"
     if r() < 0.35:
-        row["email"] = f"{first_latin}.{last_latin}{int(r() * 100)}@{_EMAIL_DOMAINS[int(r() * 3)]}"
+        row["email"] = f"{first_latin}.{last_latin}{int(r() * 1000)}@{_EMAIL_DOMAINS[int(r() * 3)]}"
     roll = r()
-    row["roles"] = "policyholder;insured" if roll < 0.6 else "prospect" if roll < 0.85 else "insured" if roll < 0.95 else "payer;beneficiary"
+    row["roles"] = (
+        "policyholder;insured" if roll < 0.6 else "prospect" if roll < 0.85 else "insured" if roll < 0.95 else "payer;beneficiary"
+    )
 
 
-def _organisation(rng: random.Random, row: dict[str, str]) -> None:
-    lid = legal_id(rng)
+def _organisation(rng: random.Random, ids: _UniqueIds, row: dict[str, str]) -> None:
+    lid = ids.legal()
     row.update(
         kind="organisation",
         org_name=f"{_pick(rng, names.COMPANY_PREFIXES)} {_pick(rng, names.COMPANY_CORES)} {_pick(rng, names.COMPANY_SUFFIXES)}",
@@ -149,25 +198,29 @@ def generate_parties(
 
     About ``duplicate_rate`` of rows re-enter an earlier person (spelling variant, no national
     id, same birth date and father, usually the same mobile); ``with_truth`` adds
-    ``_duplicate_of`` (the original's customer_number), which the importer ignores. An agent
-    always works in the same branch (agent i → branch i mod len(branches)).
+    ``_duplicate_of`` (the original's customer_number), which the importer ignores (write CSV
+    with ``csv.DictWriter(f, EXPORT_COLUMNS, extrasaction="ignore")`` to drop it). An agent
+    always works in the same branch (agent i → branch i mod len(branches)). Emails use the
+    reserved example.* domains; mobiles are random numbers on real prefixes, so never send
+    real SMS to demo data.
     """
     rng = random.Random(seed)
     r = rng.random
+    ids = _UniqueIds(rng)
     blank = dict.fromkeys(EXPORT_COLUMNS, "")
-    previous: dict[str, str] | None = None
+    # Re-entered customers come from a pool of recent persons, so duplicates are not adjacent.
+    recent: list[dict[str, str]] = []
     for index in range(n):
         number = f"{prefix}{index + 1:08d}"
-        if previous is not None and r() < duplicate_rate:
-            yield _duplicate(rng, previous, number, with_truth)
-            previous = None
+        if recent and r() < duplicate_rate:
+            yield _duplicate(rng, recent.pop(int(r() * len(recent))), number, with_truth)
             continue
         row = dict(blank)
         row["customer_number"] = number
         if r() < organisation_rate:
-            _organisation(rng, row)
+            _organisation(rng, ids, row)
         else:
-            _person(rng, row)
+            _person(rng, ids, row)
         city, province, area, _ = _CITY_CHOICES[int(r() * len(_CITY_CHOICES))]
         row["mobile"], row["city"], row["province"] = _typed_mobile(rng, mobile(rng)), city, province
         if row["kind"] == "organisation" or r() < 0.3:
@@ -189,7 +242,11 @@ def generate_parties(
             row["consent_email_marketing"] = "yes" if r() < 0.5 else "no"
         if r() < 0.15:
             row["tags"] = names.TAGS[int(r() * len(names.TAGS))]
-        previous = row if row["kind"] == "person" else None
+        if row["kind"] == "person":
+            if len(recent) < _POOL:
+                recent.append(row)
+            else:
+                recent[int(r() * _POOL)] = row
         yield row
 
 

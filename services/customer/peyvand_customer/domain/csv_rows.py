@@ -52,10 +52,50 @@ _CONSENT_COLUMNS = {"consent_sms_marketing": ("sms", "marketing"), "consent_emai
 _HEADERS = {compact_name(alias): column for column, aliases in COLUMNS.items() for alias in (column, *aliases)}
 _HEADERS.update({compact_name(column.replace("_", " ")): column for column in COLUMNS})
 _CHOICES: dict[str, dict[str, str]] = {
-    "kind": {"person": "person", "حقیقی": "person", "شخص": "person", "organisation": "organisation", "organization": "organisation", "حقوقی": "organisation", "شرکت": "organisation", "سازمان": "organisation"},
-    "gender": {"male": "male", "m": "male", "مرد": "male", "آقا": "male", "female": "female", "f": "female", "زن": "female", "خانم": "female", "unspecified": "unspecified", "نامشخص": "unspecified"},
-    "roles": {"prospect": "prospect", "مشتری بالقوه": "prospect", "policyholder": "policyholder", "بیمه گذار": "policyholder", "insured": "insured", "بیمه شده": "insured", "beneficiary": "beneficiary", "ذینفع": "beneficiary", "payer": "payer", "پرداخت کننده": "payer"},
-    "preferred_channel": {"sms": "sms", "پیامک": "sms", "email": "email", "ایمیل": "email", "push": "push", "اعلان": "push", "phone": "phone", "تلفن": "phone"},
+    "kind": {
+        "person": "person",
+        "حقیقی": "person",
+        "شخص": "person",
+        "organisation": "organisation",
+        "organization": "organisation",
+        "حقوقی": "organisation",
+        "شرکت": "organisation",
+        "سازمان": "organisation",
+    },
+    "gender": {
+        "male": "male",
+        "m": "male",
+        "مرد": "male",
+        "آقا": "male",
+        "female": "female",
+        "f": "female",
+        "زن": "female",
+        "خانم": "female",
+        "unspecified": "unspecified",
+        "نامشخص": "unspecified",
+    },
+    "roles": {
+        "prospect": "prospect",
+        "مشتری بالقوه": "prospect",
+        "policyholder": "policyholder",
+        "بیمه گذار": "policyholder",
+        "insured": "insured",
+        "بیمه شده": "insured",
+        "beneficiary": "beneficiary",
+        "ذینفع": "beneficiary",
+        "payer": "payer",
+        "پرداخت کننده": "payer",
+    },
+    "preferred_channel": {
+        "sms": "sms",
+        "پیامک": "sms",
+        "email": "email",
+        "ایمیل": "email",
+        "push": "push",
+        "اعلان": "push",
+        "phone": "phone",
+        "تلفن": "phone",
+    },
     "language": {"fa": "fa", "فارسی": "fa", "en": "en", "انگلیسی": "en"},
 }
 _CHOICES = {column: {compact_name(k): v for k, v in options.items()} for column, options in _CHOICES.items()}
@@ -115,9 +155,7 @@ def _flag(text: str) -> bool:
     raise ValueError("expected yes/no (بله/خیر)")
 
 
-def parse_row(
-    row: Mapping[str, str | None], line_no: int, *, now: dt.datetime | None = None
-) -> CreatePartyCommand | list[FieldViolation]:
+def parse_row(row: Mapping[str, str | None], line_no: int, *, now: dt.datetime | None = None) -> CreatePartyCommand | list[FieldViolation]:
     """One CSV row as a create command, or its violations named ``rows[<line_no>].<column>``.
 
     With ``now`` the command is also fully validated (as ``Party.create`` would), so a report

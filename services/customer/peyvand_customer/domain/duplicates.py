@@ -45,8 +45,9 @@ class DuplicateProfile:
             national_id=party.national_id,
             org_name=party.org_name,
             legal_id=party.legal_id,
-            mobiles=tuple(p.value for p in party.contact_points if p.kind == "mobile"),
-            emails=tuple(p.value for p in party.contact_points if p.kind == "email"),
+            # Primary first: ``exact_keys`` uses the first mobile and email.
+            mobiles=tuple(p.value for p in sorted(party.contact_points, key=lambda p: not p.primary) if p.kind == "mobile"),
+            emails=tuple(p.value for p in sorted(party.contact_points, key=lambda p: not p.primary) if p.kind == "email"),
             city=address.city if address else "",
         )
 

@@ -14,6 +14,7 @@ from peyvand_runtime.tehran_time import tehran_date
 from peyvand_customer.domain.commands import ConsentInput, ContactPointInput, CreatePartyCommand
 from peyvand_customer.domain.identifiers import digits_only
 from peyvand_customer.domain.persian import clean_text
+from peyvand_customer.domain.snapshot import party_snapshot
 from peyvand_customer.domain.validation import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
@@ -65,9 +66,7 @@ class Party(Aggregate):
     # -- creation and reading -------------------------------------------------------------
 
     @classmethod
-    def create(
-        cls, cmd: CreatePartyCommand, *, now: dt.datetime, by: str, channel: str, party_id: str | None = None
-    ) -> Party:
+    def create(cls, cmd: CreatePartyCommand, *, now: dt.datetime, by: str, channel: str, party_id: str | None = None) -> Party:
         """Validate everything in ``cmd`` (all violations at once) and record ``customer.created``.
 
         ``party_id`` lets the caller choose the id (idempotent imports); otherwise a new ``cus_`` id.
@@ -97,47 +96,8 @@ class Party(Aggregate):
         return None if consent is None else consent.granted
 
     def to_snapshot(self, private: bool = False) -> dict[str, Any]:
-        """The JSON-ready state every customer event carries.
-
-        ``private`` adds national id, legal id, economic code and every contact point (for
-        exports and the gRPC read model): events leave them out, consumers (campaigns,
-        tickets) do not need them and the broker should not spread them.
-        """
-        mobile, email, address = self.primary("mobile"), self.primary("email"), self.primary("address")
-        snapshot: dict[str, Any] = {
-            "customer_id": self.id,
-            "customer_number": self.customer_number,
-            "kind": self.kind,
-            "status": self.status,
-            "merged_into": self.merged_into,
-            "display_name": self.display_name,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "father_name": self.father_name,
-            "org_name": self.org_name,
-            "birth_date": self.birth_date.isoformat() if self.birth_date else "",
-            "gender": self.gender,
-            "roles": sorted(self.roles),
-            "agent_id": self.agent_id,
-            "branch_code": self.branch_code,
-            "mobile": mobile.value if mobile else "",
-            "email": email.value if email else "",
-            "city": address.city if address else "",
-            "province": address.province if address else "",
-            "preferred_channel": self.preferred_channel,
-            "language": self.language,
-            "consents": [self.consents[k].to_dict() for k in sorted(self.consents)],
-            "tags": list(self.tags),
-            "household_id": self.household_id,
-            "relationships": [r.to_dict() for r in self.relationships],
-            "created_at": iso_instant(self.created_at) if self.created_at else "",
-            # The version this change is saved as (the repository writes version + 1).
-            "version": self.version + 1,
-        }
-        if private:
-            snapshot.update(national_id=self.national_id, legal_id=self.legal_id, economic_code=self.economic_code)
-            snapshot["contact_points"] = [p.to_dict() for p in self.contact_points]
-        return snapshot
+        """The JSON-ready state every customer event carries (see ``snapshot.party_snapshot``)."""
+        return party_snapshot(self, private)
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -277,7 +237,15 @@ class Party(Aggregate):
         return index
 
     def _flag(
-        self, index: int, primary: bool, verified: bool, *, by: str, channel: str, now: dt.datetime, before: list[ContactPoint] | None = None
+        self,
+        index: int,
+        primary: bool,
+        verified: bool,
+        *,
+        by: str,
+        channel: str,
+        now: dt.datetime,
+        before: list[ContactPoint] | None = None,
     ) -> ContactPoint:
         """Set the flags of contact point ``index``; records a change when the list differs from ``before``."""
         before = self.contact_points if before is None else before

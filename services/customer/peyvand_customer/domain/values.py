@@ -76,7 +76,13 @@ class Consent:
         return (self.channel, self.purpose)
 
     def to_dict(self) -> dict[str, object]:
-        return {"channel": self.channel, "purpose": self.purpose, "granted": self.granted, "source": self.source, "at": iso_instant(self.at)}
+        return {
+            "channel": self.channel,
+            "purpose": self.purpose,
+            "granted": self.granted,
+            "source": self.source,
+            "at": iso_instant(self.at),
+        }
 
 
 @dataclass(frozen=True)

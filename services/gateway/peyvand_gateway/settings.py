@@ -1,0 +1,46 @@
+"""The gateway's settings, read from the environment (one pydantic-settings class)."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from peyvand_runtime.settings import PLACEHOLDER_SECRETS, ProcessSettings
+
+DEV_JWT_SECRET = "dev-only-secret"
+
+
+class GatewaySettings(ProcessSettings):
+    """``JWT_SECRET`` signs access tokens; ``IDENTITY_SECRET`` (inherited) signs the caller
+    identity put in gRPC metadata. Both are refused when they are placeholders outside
+    development and test."""
+
+    jwt_secret: str = DEV_JWT_SECRET
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    customer_addr: str = "127.0.0.1:50051"
+    policy_addr: str = "127.0.0.1:50052"
+    ticketing_addr: str = "127.0.0.1:50053"
+    campaign_addr: str = "127.0.0.1:50054"
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    # Failures before a lock, how long the lock lasts, and the first delay (doubling).
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    login_first_delay_seconds: float = 1.0
+
+    # Per-user token bucket, per gateway replica (in memory).
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 120
+    # Overall deadline of composed answers (360 view, my day) and of single backend calls.
+    compose_deadline_seconds: float = 0.8
+    backend_timeout_seconds: float = 3.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_jwt_secret(self) -> "GatewaySettings":
+        if self.peyvand_env not in ("development", "test"):
+            if self.jwt_secret.lower() in PLACEHOLDER_SECRETS or len(self.jwt_secret) < 32:
+                raise ValueError("JWT_SECRET must be a real secret of at least 32 characters outside development")
+            if self.jwt_secret == self.identity_secret:
+                raise ValueError("JWT_SECRET and IDENTITY_SECRET must differ")
+        return self
