@@ -30,8 +30,10 @@ stamp=.venv/.requirements.sha256
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing pinned dependencies (requirements.txt)"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  # This machine's pip configuration names local mirrors that may be absent; pip warns
+  # about each one. Keep the output readable, keep pip's exit status.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3" 2> >(grep -v "^WARNING: Location" >&2)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
   echo "$want" > "$stamp"
 fi
 
