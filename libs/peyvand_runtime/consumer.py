@@ -152,6 +152,11 @@ class IdempotentEventHandler(EventHandler):
         if isinstance(error, DomainError):
             reason += f" {error.code}"
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        with correlation.bound(envelope.correlation_id):
+            self._settle_failure(message, envelope, reason, attempts)
+        return result, exc_info
+
+    def _settle_failure(self, message: Any, envelope: Envelope, reason: str, attempts: int) -> None:
         if attempts >= _RUNTIME.get("max_attempts", 5):
             CONSUMED.labels(self.consumer, "dead_lettered").inc()
             log.error("event dead-lettered after retries", extra={"consumer": self.consumer, "event_id": envelope.event_id, "event_type": envelope.type, "attempts": attempts, "error": reason})
@@ -160,7 +165,6 @@ class IdempotentEventHandler(EventHandler):
             CONSUMED.labels(self.consumer, "retried").inc()
             log.warning("event handler failed; will retry", extra={"consumer": self.consumer, "event_id": envelope.event_id, "event_type": envelope.type, "attempts": attempts, "error": reason})
             self._retry(message, reason, attempts)
-        return result, exc_info
 
     # -- settle -----------------------------------------------------------------------------
     def _flush_loop(self) -> None:

@@ -94,6 +94,8 @@ def test_poison_message_is_dead_lettered_after_bounded_retries_and_can_be_redriv
     assert any("ValidationError" in m.error for m in parked)
     assert sl.refs_count() == 0
     assert sl.queue_depth(dlq) == 2, "peeking must not remove messages"
+    # The producer's correlation id followed the event into the consumer's logs.
+    assert '"correlation_id": "req_poison"' in sl.stack["policy-worker"].log_text()
 
     moved = deadletters.redrive(sl.isolated.amqp_uri, dlq, limit=10)
     assert moved == 2
