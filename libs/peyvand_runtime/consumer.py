@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -93,6 +94,9 @@ class IdempotentEventHandler(EventHandler):
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=False, **kwargs)
         self._pending: list[tuple[str, Any]] = []
         self._publisher: Connection | None = None
+        # One AMQP connection serves retries and dead letters from many greenthreads; a
+        # socket must have one reader at a time (threading is green in a patched worker).
+        self._publish_lock = threading.Lock()
         self._inbox: Inbox | None = None
         self._running = False
 
@@ -191,6 +195,11 @@ class IdempotentEventHandler(EventHandler):
         properties: dict[str, Any] = {}
         if expiration_ms is not None:
             properties["expiration"] = expiration_ms / 1000.0  # kombu takes seconds
+        with self._publish_lock:
+            self._publish(message, routing_key, headers, properties)
+
+    def _publish(self, message: Any, routing_key: str, headers: dict[str, Any], properties: dict[str, Any]) -> None:
+        assert self._publisher is not None
         producer = self._publisher.Producer()
         self._publisher.ensure(producer, producer.publish, max_retries=5)(
             message.body,
