@@ -7,6 +7,8 @@ it never keeps a stopping process alive.
 
 from __future__ import annotations
 
+import os
+
 import logging
 import socket
 import threading
@@ -83,13 +85,16 @@ class _Handler(BaseHTTPRequestHandler):
 def start_metrics_server(
     port: int,
     readiness: Callable[[], bool] | None = None,
-    host: str = "127.0.0.1",
+    host: str | None = None,
     registry: CollectorRegistry = REGISTRY,
 ) -> tuple[MetricsServer, int]:
     """Serve metrics and probes on ``host:port`` (0 picks a free port); returns the bound port.
 
-    Stop it with ``server.stop()``.
+    ``host`` defaults to ``METRICS_HOST`` (containers set ``0.0.0.0`` so probes and
+    Prometheus reach it), else loopback. Stop it with ``server.stop()``.
     """
+    if host is None:
+        host = os.environ.get("METRICS_HOST") or "127.0.0.1"
     server = MetricsServer((host, port), readiness, registry)
     bound_port = server.server_address[1]
     # A short poll interval keeps stop() quick; the loop is idle otherwise.
