@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
-
 from peyvand_runtime.settings import PLACEHOLDER_SECRETS, ProcessSettings
+from pydantic import model_validator
 
 DEV_JWT_SECRET = "dev-only-secret"
 
@@ -37,7 +36,7 @@ class GatewaySettings(ProcessSettings):
     backend_timeout_seconds: float = 3.0
 
     @model_validator(mode="after")
-    def _refuse_placeholder_jwt_secret(self) -> "GatewaySettings":
+    def _refuse_placeholder_jwt_secret(self) -> GatewaySettings:
         if self.peyvand_env not in ("development", "test"):
             if self.jwt_secret.lower() in PLACEHOLDER_SECRETS or len(self.jwt_secret) < 32:
                 raise ValueError("JWT_SECRET must be a real secret of at least 32 characters outside development")

@@ -1,0 +1,74 @@
+"""One small client module per backend service; ``Backends`` holds those that exist.
+
+Every call carries the caller of the HTTP request being handled (signed with
+``IDENTITY_SECRET``) and a deadline. Ticketing and campaign have no client yet: their protos
+did not exist when this was written (see services/gateway/README.md).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+from peyvand_runtime.errors import ErrorDetails
+from peyvand_runtime.identity import Caller, IdentityError
+
+from peyvand_gateway.adapters.backends.customer import CustomerBackend
+from peyvand_gateway.adapters.backends.policy import PolicyBackend
+
+_request_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("gateway_request_caller", default=None)
+T = TypeVar("T")
+
+
+def set_request_caller(caller: Caller | None) -> None:
+    """Bind the caller for this request (each request runs in its own context copy)."""
+    _request_caller.set(caller)
+
+
+def request_caller() -> Caller:
+    caller = _request_caller.get()
+    if caller is None:
+        raise IdentityError("no signed-in caller for this backend call")
+    return caller
+
+
+class BackendError(Exception):
+    """A backend refused or failed a call; carries what the problem mapping needs."""
+
+    def __init__(self, service: str, details: ErrorDetails) -> None:
+        super().__init__(f"{service}: {details.status_code.name} {details.code}")
+        self.service = service
+        self.details = details
+
+    @property
+    def unavailable(self) -> bool:
+        return self.details.status_code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+
+
+def call(service: str, method: Callable[..., T], request: Any, timeout: float | None = None) -> T:
+    """Call one RPC, turning a gRPC failure into ``BackendError``."""
+    try:
+        return method(request, timeout=timeout)
+    except grpc.RpcError as exc:
+        raise BackendError(service, ErrorDetails.from_rpc_error(exc)) from None
+
+
+@dataclass
+class Backends:
+    customer: CustomerBackend
+    policy: PolicyBackend | None = None
+
+    def close(self) -> None:
+        self.customer.close()
+        if self.policy is not None:
+            self.policy.close()
+
+
+def build_backends(settings: Any, caller_provider: Callable[[], Caller] = request_caller) -> Backends:
+    return Backends(
+        customer=CustomerBackend(settings.customer_addr, settings.identity_secret, caller_provider, settings.backend_timeout_seconds),
+        policy=PolicyBackend(settings.policy_addr, settings.identity_secret, caller_provider, settings.backend_timeout_seconds),
+    )

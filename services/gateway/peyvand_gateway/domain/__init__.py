@@ -1,0 +1,1 @@
+"""The gateway's pure rules: people, the org directory, sessions, throttling, masking, problems."""

@@ -1,0 +1,48 @@
+"""The gateway's FastAPI application (built by ``create_app``; nothing at import time)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from peyvand_gateway.bootstrap import Gateway
+from peyvand_gateway.entrypoints import docs, problems
+from peyvand_gateway.entrypoints.middleware import GatewayMiddleware
+from peyvand_gateway.entrypoints.routers import auth, customers, mobile, ops, org, policies
+
+DESCRIPTION = """Peyvand's HTTP APIs: `/api/v1` for branch staff (web), `/mobile/v1` for agents.
+
+Sign in at `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`.
+Errors are `application/problem+json` with a stable `code`. Lists are cursor-paginated.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    app = FastAPI(
+        title="Peyvand API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url=None,  # served offline by entrypoints.docs
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.gateway = gateway
+    app.state.stopping = False
+    problems.install(app)
+    for router in (auth.router, customers.router, policies.router, org.router, mobile.router, ops.router):
+        app.include_router(router)
+    docs.install(app)
+    # The web UI (added later under peyvand_gateway/web/) installs its pages and static files.
+    if importlib.util.find_spec("peyvand_gateway.web") is not None:
+        web = importlib.import_module("peyvand_gateway.web")
+        if hasattr(web, "install"):
+            web.install(app)
+    app.add_middleware(GatewayMiddleware)
+    return app

@@ -1,0 +1,37 @@
+"""Versions as ETags: ``"v3"`` for one record, a content hash for composed answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from peyvand_runtime.domain import DomainError, FieldViolation
+
+
+def version_etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def content_etag(body: Any) -> str:
+    raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+def parse_if_match(if_match: str | None) -> int:
+    """The version a write expects, from ``If-Match: "v3"`` (or a bare ``3``); required."""
+    if not if_match:
+        raise DomainError(
+            "send the version you read in If-Match", code="VALIDATION_FAILED", violations=[FieldViolation("If-Match", "required")]
+        )
+    text = if_match.strip().removeprefix("W/").strip('"').removeprefix("v")
+    if not text.isdigit() or int(text) < 1:
+        raise DomainError("If-Match must be a version tag like \"v3\"", code="VALIDATION_FAILED", violations=[FieldViolation("If-Match", "not a version tag")])
+    return int(text)

@@ -1,0 +1,92 @@
+"""One pure-ASGI middleware per request: request id, metrics, security headers, last-resort 500.
+
+Pure ASGI (not BaseHTTPMiddleware) so the correlation id set here is the one the endpoint,
+its worker thread and every gRPC call see.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from peyvand_runtime import correlation
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from peyvand_gateway.entrypoints.metrics import HTTP_DURATION, HTTP_REQUESTS
+from peyvand_gateway.entrypoints.problems import problem
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+)
+UNMATCHED = "<unmatched>"
+
+
+class GatewayMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with correlation.bound(_header(scope, b"x-request-id")) as request_id:
+            await self._answer(scope, receive, send, request_id)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        started = time.perf_counter()
+        status_holder: dict[str, Any] = {"status": 500, "sent": False}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["sent"] = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                present = {k.lower() for k, _ in headers}
+                headers.append((b"x-request-id", request_id.encode("ascii")))
+                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                if b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Logged with the request id only: the request itself may hold personal data.
+            log.exception("unhandled error answering a request", extra={"route": _route(scope), "method": scope.get("method")})
+            if not status_holder["sent"]:
+                response = problem(scope.get("path", ""), 500, "INTERNAL", "internal error; quote the request id when reporting it")
+                await response(scope, receive, send_with_headers)
+        finally:
+            route = _route(scope)
+            method = scope.get("method", "GET")
+            HTTP_REQUESTS.labels(route, method, str(status_holder["status"])).inc()
+            HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            try:
+                return str(value.decode("latin-1"))
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _route(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else UNMATCHED

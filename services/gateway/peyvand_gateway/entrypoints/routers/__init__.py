@@ -1,0 +1,1 @@
+"""HTTP routers: one per area, each with its prefix and tags."""

@@ -1,0 +1,1 @@
+"""The gateway's use cases: sign-in and sessions, the directory, composing and syncing."""

@@ -1,0 +1,86 @@
+"""Answers composed from several backends: search (incl. policy numbers) and the 360° view."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from peyvand.common.v1 import paging_pb2
+from peyvand.customer.v1 import customer_pb2
+from peyvand.policy.v1 import policy_pb2
+from peyvand_runtime.tehran_time import to_ascii_digits
+
+from peyvand_gateway.adapters.backends import BackendError, Backends, call
+from peyvand_gateway.service_layer.composition import Composed, Part, compose
+
+# <branch code>-<Jalali year>-<sequence>, any dash, Persian or ASCII digits.
+_POLICY_NUMBER = re.compile(r"^\d{3,6}[-‐–—_/]\d{4}[-‐–—_/]\d{1,9}$")
+
+
+def looks_like_policy_number(query: str) -> bool:
+    return bool(_POLICY_NUMBER.match(to_ascii_digits(query.strip())))
+
+
+def search(backends: Backends, query: str, page_size: int, cursor: str) -> tuple[list[tuple[Any, str]], str]:
+    """(customer message, matched_on) pairs and the next cursor."""
+    if backends.policy is not None and looks_like_policy_number(query):
+        try:
+            found = call("policy", backends.policy.stub.GetPolicyByNumber, policy_pb2.GetPolicyByNumberRequest(policy_number=to_ascii_digits(query.strip())))
+        except BackendError as exc:
+            if exc.details.status_code.name != "NOT_FOUND":
+                raise
+            return [], ""
+        holder = call("customer", backends.customer.stub.GetCustomer, customer_pb2.GetCustomerRequest(customer_id=found.policy.holder_id))
+        return [(holder.customer, "policy_number")], ""
+    answer = call(
+        "customer",
+        backends.customer.stub.SearchCustomers,
+        customer_pb2.SearchCustomersRequest(query=query, page=paging_pb2.PageRequest(page_size=page_size, page_token=cursor)),
+    )
+    return [(hit.customer, hit.matched_on) for hit in answer.hits], answer.page.next_page_token
+
+
+def customer_360(
+    backends: Backends,
+    customer_id: str,
+    deadline_seconds: float,
+    present_customer: Callable[[Any], Any],
+    present_policy: Callable[[Any], Any],
+    present_entry: Callable[[Any], Any],
+    timeline_size: int = 10,
+) -> Composed:
+    """Profile and timeline (customer), policies (policy), all at once within the deadline.
+
+    Open tickets (ticketing) and recent messages (campaign) join when their protos exist.
+    """
+    customer_stub = backends.customer.stub
+    parts = [
+        Part(
+            "profile",
+            "customer",
+            lambda t: customer_stub.GetCustomer.future(customer_pb2.GetCustomerRequest(customer_id=customer_id), timeout=t),
+            lambda r: present_customer(r.customer),
+        ),
+        Part(
+            "timeline",
+            "customer",
+            lambda t: customer_stub.ListTimeline.future(
+                customer_pb2.ListTimelineRequest(customer_id=customer_id, page=paging_pb2.PageRequest(page_size=timeline_size)), timeout=t
+            ),
+            lambda r: [present_entry(e) for e in r.entries],
+        ),
+    ]
+    if backends.policy is not None:
+        policy_stub = backends.policy.stub
+        parts.append(
+            Part(
+                "policies",
+                "policy",
+                lambda t: policy_stub.ListPolicies.future(
+                    policy_pb2.ListPoliciesRequest(customer_id=customer_id, page=paging_pb2.PageRequest(page_size=50)), timeout=t
+                ),
+                lambda r: [present_policy(p) for p in r.policies],
+            )
+        )
+    return compose(parts, deadline_seconds)

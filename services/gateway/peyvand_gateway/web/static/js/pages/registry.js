@@ -1,0 +1,26 @@
+// Every screen: one module per page, who may see it, and the API operations it needs.
+// A page appears (route and nav item) only when the gateway's OpenAPI document has every
+// operation in `needs`, so nothing is shown that the API cannot back. To add a page (tickets,
+// campaigns, dashboard), write its module and add (uncomment) one line here.
+
+export const ROLES = ["agent", "staff", "manager", "marketing", "admin"];
+const WORKERS = ["agent", "staff", "manager", "admin"];
+
+export const PAGES = [
+  { path: "/", module: "./home.js", nav: "nav.home", roles: ROLES, needs: ["GET /api/v1/customers"] },
+  { path: "/customers/new", module: "./customer-form.js", nav: "nav.new_customer", roles: WORKERS, needs: ["POST /api/v1/customers"], key: "n" },
+  { path: "/customers/:id/edit", module: "./customer-form.js", roles: WORKERS, needs: ["PATCH /api/v1/customers/{customer_id}"] },
+  { path: "/customers/:id", module: "./customer360.js", roles: ROLES, needs: ["GET /api/v1/customers/{customer_id}/360"] },
+  { path: "/renewals", module: "./renewals.js", nav: "nav.renewals", roles: WORKERS, needs: ["GET /api/v1/policies"], key: "r" },
+  // Not built yet, the gateway has no endpoints for them (their nav labels are in the tables):
+  // { path: "/tickets", module: "./tickets.js", nav: "nav.tickets", roles: WORKERS, needs: ["GET /api/v1/tickets"], key: "t" },
+  // { path: "/campaigns", module: "./campaigns.js", nav: "nav.campaigns", roles: ["marketing", "manager", "admin"], needs: ["GET /api/v1/campaigns"] },
+  // { path: "/dashboard", module: "./dashboard.js", nav: "nav.dashboard", roles: ["manager", "marketing", "admin"], needs: ["GET /api/v1/dashboard"] },
+  { path: "/org", module: "./org.js", nav: "nav.org", roles: ["staff", "manager", "admin"], needs: ["GET /api/v1/org/agents", "GET /api/v1/org/branches"] },
+];
+
+/** The pages this user may open with this gateway. */
+export function pagesFor(user, features) {
+  if (!user) return [];
+  return PAGES.filter((p) => p.roles.includes(user.role) && p.needs.every((n) => features.has(n)));
+}
