@@ -88,6 +88,10 @@ class Progress:
     def __init__(self) -> None:
         self.began = time.monotonic()
 
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
     def __call__(self, message: str) -> None:
         print(f"[{time.monotonic() - self.began:7.1f}s] {message}", flush=True)
         sys.stdout.flush()

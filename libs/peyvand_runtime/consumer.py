@@ -29,7 +29,7 @@ from prometheus_client import Counter, Histogram
 from peyvand_runtime import correlation
 from peyvand_runtime.domain import DomainError
 from peyvand_runtime.envelope import Envelope, EnvelopeError, iso_utc
-from peyvand_runtime.inbox import Inbox
+from peyvand_runtime.inbox import PRUNE_EVERY, Inbox
 from peyvand_runtime.tehran_time import utc_now
 
 log = logging.getLogger(__name__)
@@ -172,9 +172,16 @@ class IdempotentEventHandler(EventHandler):
 
     # -- settle -----------------------------------------------------------------------------
     def _flush_loop(self) -> None:
+        next_prune = time.monotonic()
         while self._running:
             eventlet.sleep(0.02)
             self._flush()
+            if time.monotonic() >= next_prune and self._inbox is not None:
+                next_prune = time.monotonic() + PRUNE_EVERY.total_seconds()
+                try:
+                    self._inbox.prune()
+                except Exception:
+                    log.warning("could not prune the inbox", extra={"consumer": self.consumer})
 
     def _flush(self) -> None:
         if not self._pending or self._inbox is None:

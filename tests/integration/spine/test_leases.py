@@ -54,3 +54,17 @@ def test_ticks_are_remembered(isolated) -> None:  # type: ignore[no-untyped-def]
     assert lease.tick_done(db, "renewal", "2026-11-22")
     assert not lease.tick_done(db, "renewal", "2026-11-23")
     assert lease.last_success(db, "renewal") is not None
+
+
+def test_inbox_forgets_ids_older_than_its_retention(isolated) -> None:  # type: ignore[no-untyped-def]
+    from peyvand_runtime.inbox import KEEP_FOR, Inbox
+
+    db = _db(isolated)
+    inbox = Inbox(db, "evt-x--y.handle")
+    inbox.ensure_indexes()
+    inbox.record_many(["evt_01KAAAAAAAAAAAAAAAAAAAAAA1", "evt_01KAAAAAAAAAAAAAAAAAAAAAA2"])
+    inbox.record_many(["evt_01KAAAAAAAAAAAAAAAAAAAAAA1"])  # a redelivery's record is harmless
+    assert inbox.seen("evt_01KAAAAAAAAAAAAAAAAAAAAAA1")
+    later = dt.datetime.now(dt.timezone.utc) + KEEP_FOR + dt.timedelta(minutes=1)
+    assert inbox.prune(later) == 2
+    assert not inbox.seen("evt_01KAAAAAAAAAAAAAAAAAAAAAA1")

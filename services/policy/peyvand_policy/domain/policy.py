@@ -63,6 +63,7 @@ class Policy(Aggregate):
     endorsements: list[Endorsement] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     cancellation: Cancellation | None = None
+    renewal_quote_id: str | None = None  # the latest renewal quote offered by a notice
 
     # ---- issue and renew -------------------------------------------------------------
 
@@ -126,6 +127,17 @@ class Policy(Aggregate):
         self.renewed_by = new.id
         self.record("policy.renewed", renewed_payload(self, new, renewal_quote))
         return new
+
+    def mark_renewed(self, new: Policy, renewal_quote: Quote, today: dt.date, by: str, *,
+                     at: dt.datetime | None = None) -> None:
+        """Finish a renewal whose next term is already stored (a re-run after a crash between
+        the two writes). Allowed after expiry: the renewal was decided while the term ran."""
+        target = next_status(self.status, "renew", self.id)
+        if new.renewal_of != self.id or renewal_quote.id != new.quote_id:
+            raise ValidationError.single("quote_id", "is not a renewal quote for this policy")
+        self._move(target, "renew", today, by, f"renewed by {new.policy_number}", at)
+        self.renewed_by = new.id
+        self.record("policy.renewed", renewed_payload(self, new, renewal_quote))
 
     # ---- mid-term changes ------------------------------------------------------------
 
@@ -258,6 +270,7 @@ class Policy(Aggregate):
             raise ValidationError.single("renewal_quote_id", "is not a renewal quote for this policy")
         if not self.mark_renewal_notice(window, self.term_end):
             return None
+        self.renewal_quote_id = renewal_quote.id
         self.record("policy.renewal_due", renewal_due_payload(self, window, renewal_quote))
         return window
 

@@ -1,0 +1,64 @@
+"""Use cases for the catalogue and quotes: price a product for a customer, read a quote."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from peyvand_runtime.domain import ValidationError, Violations
+
+from peyvand_policy.domain.products import PRODUCTS
+from peyvand_policy.domain.quote import Quote
+from peyvand_policy.domain.rating import term_end_for
+from peyvand_policy.service_layer import metrics
+from peyvand_policy.service_layer.context import PolicyServices
+from peyvand_policy.service_layer.scope import owner_for_new_business, visible_quote
+
+
+@dataclass(frozen=True)
+class CreateQuote:
+    product_code: str
+    holder_id: str
+    insured_ids: Sequence[str] = ()
+    agent_id: str = ""
+    branch_code: str = ""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    term_days: int | None = None
+
+
+def create_quote(services: PolicyServices, command: CreateQuote) -> Quote:
+    """Price and store an open quote; the same inputs and term always give the same premium."""
+    product = PRODUCTS.get((command.product_code or "").strip())
+    if product is None:
+        raise ValidationError.single("product_code", "is not a product on sale")
+    agent_id, branch_code = owner_for_new_business(command.agent_id, command.branch_code)
+    today = services.today()
+    start = command.term_start or today
+    end = command.term_end
+    if end is None:
+        if product.term.unit == "months":
+            end = term_end_for(product, start)
+        elif command.term_days:
+            if command.term_days < 1:
+                raise ValidationError.single("term_days", "must be at least one day")
+            end = term_end_for(product, start, command.term_days)
+        else:
+            violations = Violations()
+            violations.add("term_end", "is required for this product (or give term_days)")
+            violations.raise_if_any()
+    insured = tuple(command.insured_ids) or (command.holder_id,)
+    quote = Quote.create(
+        product=product, holder_id=command.holder_id, insured_ids=insured, agent_id=agent_id, branch_code=branch_code,
+        inputs=command.inputs, term_start=start, term_end=end, today=today,  # type: ignore[arg-type]
+    )
+    services.quotes.add(quote, services.now())
+    metrics.QUOTES.labels(product.code, "new").inc()
+    return quote
+
+
+def get_quote(services: PolicyServices, quote_id: str) -> Quote:
+    return visible_quote(services, quote_id)

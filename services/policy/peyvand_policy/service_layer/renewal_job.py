@@ -1,0 +1,161 @@
+"""The daily renewal job: one ``policy.renewal_due`` per policy, term and window, with a renewal quote.
+
+Once-only, whatever happens (re-runs, crashes half-way, several replicas at once):
+- the notice is recorded on the policy as a ``"<term_end>:<window>"`` mark and its event
+  is appended to the policy's outbox in the SAME compare-and-set write on ``version``;
+  the domain never marks a window twice (``due_window`` skips a window already marked, or
+  one older than a marked one);
+- a replica (or an endorsement) that wrote first makes our write fail with
+  ``VersionConflict``: we reload and re-decide, and the reloaded marks say "already sent";
+- a crash before the write leaves nothing marked, so the next run sends it (while the
+  term has not expired); a crash after it leaves the mark, so nothing is sent again;
+- the renewal quote's id is derived from (policy, term end, window), so a re-run reuses
+  the quote a crashed run stored instead of leaving orphans.
+The jobs process also takes a lease and records finished Tehran days (``tick_done``), which
+saves work; correctness does not depend on them.
+
+Scale: it never loads the collection. It walks the scan range (today … today + 45) one
+end date at a time — equality on the indexed integer ``term_end_key`` — in pages sorted by ``_id`` with
+a ``$gt`` continuation, projecting only what the decision needs; only policies with a
+notice due are loaded whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Collection
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from peyvand_runtime.domain import DomainError, VersionConflict
+from pymongo.errors import DuplicateKeyError
+
+from peyvand_policy.domain.policy import Policy
+from peyvand_policy.domain.products import PRODUCTS
+from peyvand_policy.domain.quote import Quote
+from peyvand_policy.domain.renewal import DEFAULT_WINDOWS, due_window, renewal_quote, window_scan_range
+from peyvand_policy.domain.renewal_inputs import renewal_input_changes
+from peyvand_policy.service_layer import metrics
+from peyvand_policy.service_layer.context import PolicyServices, derived_id
+
+log = logging.getLogger(__name__)
+
+JOB = "policy-renewal"
+SCAN_PROJECTION = {"_id": 1, "term_end": 1, "product_code": 1, "renewal_notices": 1}
+ATTEMPTS = 3
+
+
+class LeaseLost(RuntimeError):
+    """Another replica took the job's lease; this run stops where it is."""
+
+
+@dataclass
+class RenewalSummary:
+    as_of: str
+    scanned: int = 0
+    due: int = 0
+    emitted: int = 0
+    already_sent: int = 0
+    conflicts: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _emitted_for(doc: dict[str, Any]) -> set[int]:
+    prefix = f"{doc['term_end']}:"
+    return {int(key[len(prefix):]) for key in doc.get("renewal_notices") or () if key.startswith(prefix)}
+
+
+def run_renewal(
+    services: PolicyServices,
+    as_of: dt.date,
+    windows: Collection[int] = DEFAULT_WINDOWS,
+    page_size: int = 1000,
+    keep_lease: Callable[[], bool] | None = None,
+    progress_every: int = 50_000,
+) -> RenewalSummary:
+    """Send every notice due on ``as_of`` (a Tehran date) and return what happened.
+
+    ``keep_lease`` is called before each page; False stops the run with ``LeaseLost``.
+    """
+    started = time.monotonic()
+    summary = RenewalSummary(as_of.isoformat())
+    metrics.RENEWAL_LAST_SCANNED.set(0)
+    metrics.RENEWAL_LAST_EMITTED.set(0)
+    first, last = window_scan_range(as_of, windows)
+    renewable = {code for code, product in PRODUCTS.items() if product.renewable}
+    day = first
+    while day <= last:
+        for page in services.policies.scan_day(day, SCAN_PROJECTION, page_size, extra={"status": "active"}):
+            if keep_lease is not None and not keep_lease():
+                raise LeaseLost(f"renewal run for {as_of} lost its lease")
+            for doc in page:
+                summary.scanned += 1
+                if doc.get("product_code") not in renewable:
+                    continue
+                term_end = dt.date.fromisoformat(doc["term_end"])
+                if due_window(term_end, as_of, windows, _emitted_for(doc)) is None:
+                    continue
+                summary.due += 1
+                _notify(services, doc["_id"], as_of, windows, summary)
+            metrics.RENEWAL_SCANNED.inc(len(page))
+            metrics.RENEWAL_LAST_SCANNED.set(summary.scanned)
+            metrics.RENEWAL_LAST_EMITTED.set(summary.emitted)
+            if summary.scanned // progress_every != (summary.scanned - len(page)) // progress_every:
+                log.info("renewal job progress", extra={"as_of": summary.as_of, "scanned": summary.scanned,
+                                                        "emitted": summary.emitted, "at_term_end": day.isoformat()})
+        day += dt.timedelta(days=1)
+    summary.seconds = round(time.monotonic() - started, 3)
+    metrics.RENEWAL_LAST_DURATION.set(summary.seconds)
+    metrics.RENEWAL_LAST_SUCCESS.set(time.time())
+    log.info("renewal job finished", extra=summary.as_dict())
+    return summary
+
+
+def _notify(services: PolicyServices, policy_id: str, as_of: dt.date, windows: Collection[int], summary: RenewalSummary) -> None:
+    for _ in range(ATTEMPTS):
+        policy = services.policies.get(policy_id)
+        if policy is None:
+            return
+        window = policy.due_renewal_window(as_of, windows)
+        if window is None:
+            summary.already_sent += 1  # another replica (or an earlier run) sent it
+            return
+        try:
+            quote = _renewal_quote(services, policy, as_of, window)
+            policy.notify_renewal_due(as_of, quote, windows)
+            services.policies.save_renewal_notice(policy, services.now())
+        except VersionConflict:
+            summary.conflicts += 1
+            metrics.RENEWAL_CONFLICTS.inc()
+            continue
+        except DomainError as exc:
+            # A policy whose inputs no longer rate (catalogue changed): reported, retried tomorrow.
+            summary.errors += 1
+            metrics.JOB_ERRORS.labels("renewal").inc()
+            log.warning("renewal notice not prepared", extra={"policy_id": policy_id, "code": exc.code, "error": exc.message[:200]})
+            return
+        summary.emitted += 1
+        metrics.RENEWAL_NOTICES.labels(str(window)).inc()
+        return
+
+
+def _renewal_quote(services: PolicyServices, policy: Policy, as_of: dt.date, window: int) -> Quote:
+    """The renewal quote for this notice: stored once under an id derived from the notice."""
+    quote_id = derived_id("qte", "renewal", policy.id, policy.term_end.isoformat(), str(window))
+    stored = services.quotes.get(quote_id)
+    if stored is not None:
+        return stored
+    product = PRODUCTS[policy.product_code]
+    quote = renewal_quote(policy, product, as_of, renewal_input_changes(product, policy.inputs), quote_id=quote_id)
+    try:
+        services.quotes.add(quote, services.now())
+    except DuplicateKeyError:
+        return services.quotes.get(quote_id) or quote
+    metrics.QUOTES.labels(product.code, "renewal").inc()
+    return quote
