@@ -1,4 +1,8 @@
-"""Leases in the service's database so a singleton (relay, timer job) runs on one replica at a time."""
+"""Leases in the service's database so a singleton (relay, timer job) runs on one replica at a time.
+
+Instants are kept as integer milliseconds: the embedded store writes a datetime set by an
+update as text, and text-vs-datetime comparisons are not reliable there (ADR 1).
+"""
 
 from __future__ import annotations
 
@@ -33,10 +37,11 @@ class Lease:
     def acquire(self) -> bool:
         """Take or renew the lease; False when another live holder has it."""
         now = self.clock()
+        now_ms = _ms(now)
         try:
             doc = self.collection.find_one_and_update(
-                {"_id": self.name, "$or": [{"expires_at": {"$lt": now}}, {"holder": self.holder}]},
-                {"$set": {"holder": self.holder, "expires_at": now + self.ttl, "renewed_at": now}},
+                {"_id": self.name, "$or": [{"expires_at_ms": {"$lt": now_ms}}, {"holder": self.holder}]},
+                {"$set": {"holder": self.holder, "expires_at_ms": _ms(now + self.ttl), "renewed_at_ms": now_ms}},
                 upsert=True,
                 return_document=pymongo.ReturnDocument.AFTER,
             )
@@ -45,7 +50,7 @@ class Lease:
         return doc is not None and doc.get("holder") == self.holder
 
     def release(self) -> None:
-        self.collection.update_one({"_id": self.name, "holder": self.holder}, {"$set": {"expires_at": self.clock() - dt.timedelta(seconds=1)}})
+        self.collection.update_one({"_id": self.name, "holder": self.holder}, {"$set": {"expires_at_ms": _ms(self.clock()) - 1000}})
 
 
 def tick_done(database: Database, job: str, tick: str) -> bool:
@@ -60,13 +65,17 @@ def mark_tick_done(database: Database, job: str, tick: str, summary: dict[str, o
     ticks = [t for t in doc.get("done_ticks", []) if t != tick][-59:] + [tick]
     database[JOB_RUNS].update_one(
         {"_id": job},
-        {"$set": {"done_ticks": ticks, "last_tick": tick, "last_success_at": utc_now(), "last_summary": summary}},
+        {"$set": {"done_ticks": ticks, "last_tick": tick, "last_success_ms": _ms(utc_now()), "last_summary": summary}},
         upsert=True,
     )
 
 
 def last_success(database: Database, job: str) -> dt.datetime | None:
-    doc = database[JOB_RUNS].find_one({"_id": job}, {"last_success_at": 1})
-    if not doc or not doc.get("last_success_at"):
+    doc = database[JOB_RUNS].find_one({"_id": job}, {"last_success_ms": 1})
+    if not doc or not doc.get("last_success_ms"):
         return None
-    return as_utc(doc["last_success_at"])
+    return dt.datetime.fromtimestamp(int(doc["last_success_ms"]) / 1000, dt.timezone.utc)
+
+
+def _ms(instant: dt.datetime) -> int:
+    return int(as_utc(instant).timestamp() * 1000)

@@ -110,3 +110,22 @@ def test_illegal_transitions_are_refused(prepare: str, action) -> None:  # type:
         action(delivery)
     assert caught.value.code == "INVALID_TRANSITION"
     assert delivery.status == prepare
+
+
+def test_a_configured_backoff_schedule_replaces_the_default_waits() -> None:
+    fast = (dt.timedelta(seconds=1), dt.timedelta(seconds=2))
+    delivery = queued()
+    delivery.attempt_failed("provider_503", NOW, schedule=fast)
+    assert delivery.next_attempt_at == NOW + dt.timedelta(seconds=1)
+    delivery.attempt_failed("provider_503", NOW, schedule=fast)
+    delivery.attempt_failed("provider_503", NOW, schedule=fast)
+    assert delivery.next_attempt_at == NOW + dt.timedelta(seconds=2)  # the last wait repeats
+    assert backoff_delay(MAX_ATTEMPTS, fast) is None
+
+
+def test_a_skipped_message_takes_its_dedup_key_without_an_event_and_is_never_due() -> None:
+    delivery = Delivery.skipped(dedup_key="cmp_1:cus_1", customer_id="cus_1", channel="sms", purpose="marketing",
+                                template_id="tpl_1", reason="sms:marketing_not_granted", now=NOW, campaign_id="cmp_1")
+    assert delivery.status == "skipped" and delivery.failure_reason == "sms:marketing_not_granted"
+    assert not delivery.is_due(NOW + dt.timedelta(days=1))
+    assert delivery.pull_events() == []

@@ -18,19 +18,24 @@ from peyvand_runtime.ids import new_id
 
 from .values import CHANNELS, PURPOSES, iso_instant, require_aware
 
-QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
+QUEUED, SENT, DELIVERED, FAILED, SKIPPED = "queued", "sent", "delivered", "failed", "skipped"
 BACKOFF: tuple[dt.timedelta, ...] = (
     dt.timedelta(seconds=30), dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(hours=1))
 MAX_ATTEMPTS = 5
 
 
-def backoff_delay(failed_attempts: int) -> dt.timedelta | None:
-    """Wait after the n-th failed attempt (1-based); ``None`` once attempts are used up."""
+def backoff_delay(failed_attempts: int, schedule: tuple[dt.timedelta, ...] = BACKOFF) -> dt.timedelta | None:
+    """Wait after the n-th failed attempt (1-based); ``None`` once attempts are used up.
+
+    ``schedule`` replaces the default waits (operators tune it; tests shrink it to seconds).
+    """
     if failed_attempts < 1:
         raise ValueError("failed_attempts starts at 1")
+    if not schedule:
+        raise ValueError("the backoff schedule needs at least one wait")
     if failed_attempts >= MAX_ATTEMPTS:
         return None
-    return BACKOFF[min(failed_attempts, len(BACKOFF)) - 1]
+    return schedule[min(failed_attempts, len(schedule)) - 1]
 
 
 @dataclass
@@ -75,6 +80,18 @@ class Delivery(Aggregate):
                    journey_id=journey_id, policy_id=policy_id, created_at=now,
                    next_attempt_at=require_aware(send_at, "send_at") if send_at else now)
 
+    @classmethod
+    def skipped(cls, *, dedup_key: str, customer_id: str, channel: str, purpose: str, template_id: str,
+                reason: str, now: dt.datetime, campaign_id: str = "", journey_id: str = "",
+                policy_id: str = "") -> Delivery:
+        """A message we decided not to send (no consent, no contact point): kept so the dedup key
+        is taken, the 360° view shows why, and results count it. No event: nothing was sent."""
+        delivery = cls.queue(dedup_key=dedup_key, customer_id=customer_id, channel=channel, purpose=purpose,
+                             template_id=template_id, now=now, campaign_id=campaign_id, journey_id=journey_id,
+                             policy_id=policy_id)
+        delivery.status, delivery.failure_reason, delivery.next_attempt_at = SKIPPED, reason, None
+        return delivery
+
     def is_due(self, now: dt.datetime) -> bool:
         return self.status == QUEUED and self.next_attempt_at is not None and self.next_attempt_at <= now
 
@@ -92,7 +109,8 @@ class Delivery(Aggregate):
         self.record("campaign.message_sent", {**self._payload(), "provider_message_id": provider_message_id,
                                               "sent_at": iso_instant(now)})
 
-    def attempt_failed(self, error: str, now: dt.datetime, *, permanent: bool = False) -> None:
+    def attempt_failed(self, error: str, now: dt.datetime, *, permanent: bool = False,
+                       schedule: tuple[dt.timedelta, ...] = BACKOFF) -> None:
         """A send attempt failed: retry later, or fail for good when permanent or out of attempts.
 
         ``error`` is a provider error code or short text without personal data.
@@ -102,7 +120,7 @@ class Delivery(Aggregate):
         now = require_aware(now)
         self.attempts += 1
         self.last_error = error
-        delay = None if permanent else backoff_delay(self.attempts)
+        delay = None if permanent else backoff_delay(self.attempts, schedule)
         if delay is None:
             self._fail(error if permanent else f"gave up after {self.attempts} attempts: {error}", now)
         else:

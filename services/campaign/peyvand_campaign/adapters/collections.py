@@ -1,0 +1,66 @@
+"""The campaign database's collections and their indexes (single-field: see MONGO-COMPAT.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from peyvand_runtime.tehran_time import as_utc
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+
+PROFILES = "profiles"          # customer projection (segment document + contact points + consents)
+POLICY_FACTS = "policy_facts"  # policy projection, per policy
+AGENTS = "agents"              # agent directory projection (org.agent_changed)
+JOURNEYS = "journeys"          # aggregate, outbox
+DELIVERIES = "deliveries"      # aggregate, outbox; unique dedup_key
+CAMPAIGNS = "campaigns"        # aggregate, outbox
+TEMPLATES = "templates"
+SEGMENTS = "segments"
+OPT_OUTS = "opt_outs"
+CONVERSIONS = "conversions"
+
+
+def ensure_indexes(db: Database) -> None:
+    db[PROFILES].create_index("mobile")
+    db[PROFILES].create_index("city")
+    db[PROFILES].create_index("branch_code")
+    db[PROFILES].create_index("agent_id")
+    db[PROFILES].create_index("merged_into")
+    db[POLICY_FACTS].create_index("holder_id")
+    db[JOURNEYS].create_index("natural_key", unique=True)
+    db[JOURNEYS].create_index("policy_id")
+    db[JOURNEYS].create_index("customer_id")
+    db[JOURNEYS].create_index("status")
+    db[JOURNEYS].create_index("outbox_pending")
+    db[DELIVERIES].create_index("dedup_key", unique=True)
+    db[DELIVERIES].create_index("status")
+    db[DELIVERIES].create_index("due_ms")
+    db[DELIVERIES].create_index("customer_id")
+    db[DELIVERIES].create_index("journey_id")
+    db[DELIVERIES].create_index("campaign_id")
+    db[DELIVERIES].create_index("provider_message_id")
+    db[DELIVERIES].create_index("outbox_pending")
+    db[DELIVERIES].create_index([("created_at", DESCENDING)])
+    db[CAMPAIGNS].create_index("status")
+    db[CAMPAIGNS].create_index("outbox_pending")
+    db[TEMPLATES].create_index("name", unique=True)
+    db[TEMPLATES].create_index("channel")
+    db[SEGMENTS].create_index([("created_at", ASCENDING)])
+    db[OPT_OUTS].create_index("customer_id")
+    db[CONVERSIONS].create_index("campaign_id")
+
+
+def instant(value: object) -> dt.datetime | None:
+    """A stored instant as an aware UTC datetime.
+
+    nx-27017 0.8.1 stores a datetime written by an *update* (``$set``) as the text
+    ``"2026-06-10 08:30:00.123000"`` (inserts keep BSON dates; range queries still compare
+    correctly). Real MongoDB returns datetimes; this reads both.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return as_utc(value)
+    if isinstance(value, str):
+        return as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    raise TypeError(f"not an instant: {type(value).__name__}")

@@ -1,0 +1,101 @@
+"""Deliveries in the store: insert-once by dedup key, claims for senders, versioned saves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pymongo
+from peyvand_runtime import outbox
+from pymongo.database import Database
+
+from peyvand_campaign.adapters.collections import DELIVERIES, instant
+from peyvand_campaign.domain.delivery import QUEUED, Delivery
+
+# Claims and due times are queried as integer epoch milliseconds (``due_ms``,
+# ``claimed_until_ms``): nx-27017 0.8.1 stores a datetime written by ``$set`` as text and then
+# compares it wrongly with a datetime of the same day (and mis-evaluates ``$in`` beside ``$or``
+# on updated documents). Integers compare correctly on every engine.
+NEVER_MS = 2**62
+
+
+def epoch_ms(instant_: dt.datetime) -> int:
+    return int(instant_.timestamp() * 1000)
+
+_TIMES = ("next_attempt_at", "created_at", "sent_at", "delivered_at", "failed_at")
+_PLAIN = ("dedup_key", "customer_id", "channel", "purpose", "template_id", "campaign_id", "journey_id", "policy_id",
+          "status", "attempts", "last_error", "failure_reason", "provider_message_id")
+
+
+def to_fields(d: Delivery, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every save also releases a sender's claim (``claimed_until_ms`` 0)."""
+    fields: dict[str, Any] = {name: getattr(d, name) for name in _PLAIN + _TIMES}
+    fields["due_ms"] = epoch_ms(d.next_attempt_at) if d.status == QUEUED and d.next_attempt_at else NEVER_MS
+    fields["claimed_until_ms"] = 0
+    fields.update(extra or {})
+    return fields
+
+
+def from_doc(doc: dict[str, Any]) -> Delivery:
+    delivery = Delivery(id=doc["_id"], version=int(doc["version"]))
+    for name in _PLAIN:
+        setattr(delivery, name, doc.get(name) or (0 if name == "attempts" else ""))
+    for name in _TIMES:
+        setattr(delivery, name, instant(doc[name]) if doc.get(name) else None)
+    return delivery
+
+
+def insert_once(db: Database, delivery: Delivery, now: dt.datetime, extra: dict[str, Any] | None = None) -> bool:
+    """Insert unless a delivery with the same dedup key exists (redelivery, crash, replay): False then."""
+    try:
+        outbox.insert_new(db[DELIVERIES], delivery.id, to_fields(delivery, extra), delivery.pull_events(), "campaign", now)
+        return True
+    except pymongo.errors.DuplicateKeyError:
+        return False
+
+
+def save(db: Database, delivery: Delivery, now: dt.datetime, extra: dict[str, Any] | None = None,
+         unset: tuple[str, ...] = ()) -> None:
+    delivery.version = outbox.update_versioned(db[DELIVERIES], delivery.id, delivery.version, to_fields(delivery, extra),
+                                               delivery.pull_events(), "campaign", now, unset=unset)
+
+
+def claim_due(db: Database, now: dt.datetime, holder: str, claim_for: dt.timedelta) -> dict[str, Any] | None:
+    """Take the most overdue queued delivery that is unclaimed or whose claimer's time ran out
+    (it crashed): one ``find_one_and_update`` with a sort, so two senders never take the same one."""
+    now_ms = epoch_ms(now)
+    return db[DELIVERIES].find_one_and_update(
+        {"status": QUEUED, "due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}},
+        {"$set": {"claimed_by": holder, "claimed_until_ms": epoch_ms(now + claim_for)}},
+        sort=[("due_ms", pymongo.ASCENDING)],
+        return_document=pymongo.ReturnDocument.AFTER,
+    )
+
+
+def postpone(db: Database, delivery_id: str, holder: str, until: dt.datetime, why: str) -> None:
+    db[DELIVERIES].update_one({"_id": delivery_id, "claimed_by": holder},
+                              {"$set": {"next_attempt_at": until, "due_ms": epoch_ms(until), "claimed_until_ms": 0, "waiting_for": why}})
+
+
+def for_customer(db: Database, customer_id: str, limit: int) -> list[dict[str, Any]]:
+    return list(db[DELIVERIES].find({"customer_id": customer_id}, {"outbox": 0}).sort("created_at", pymongo.DESCENDING).limit(limit))
+
+
+def for_journey(db: Database, journey_id: str) -> list[dict[str, Any]]:
+    return list(db[DELIVERIES].find({"journey_id": journey_id}, {"outbox": 0}))
+
+
+def for_campaign(db: Database, campaign_id: str) -> list[dict[str, Any]]:
+    return list(db[DELIVERIES].find({"campaign_id": campaign_id}, {"status": 1, "customer_id": 1, "sent_at": 1}))
+
+
+def marketing_instants(db: Database, customer_id: str) -> list[dt.datetime]:
+    """When this customer's marketing messages went or are planned to go (frequency cap input)."""
+    instants = []
+    for doc in db[DELIVERIES].find({"customer_id": customer_id}, {"purpose": 1, "status": 1, "sent_at": 1, "next_attempt_at": 1}):
+        if doc.get("purpose") != "marketing":
+            continue
+        when = doc.get("sent_at") if doc.get("status") in ("sent", "delivered") else (doc.get("next_attempt_at") if doc.get("status") == QUEUED else None)
+        if when:
+            instants.append(instant(when))
+    return instants

@@ -1,0 +1,1 @@
+"""Channel senders behind one interface (``base.Sender``): SMS, email and push."""

@@ -1,0 +1,107 @@
+"""Turning a planned message into a queued (or skipped) delivery: channel, consent, timing, cap.
+
+Called by journeys and broadcasts. ``insert_once`` on the unique dedup key makes it safe to
+call again for the same step (redelivered event, crash before the journey was saved).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from peyvand_runtime.ids import is_id
+from pymongo.database import Database
+
+from peyvand_campaign import metrics
+from peyvand_campaign.adapters import deliveries_repo, projections
+from peyvand_campaign.adapters.collections import TEMPLATES
+from peyvand_campaign.domain.channels import ContactPoints, choose_channel
+from peyvand_campaign.domain.delivery import Delivery
+from peyvand_campaign.domain.frequency import next_allowed_at
+from peyvand_campaign.domain.quiet_hours import next_send_at, schedule_service_message
+from peyvand_campaign.domain.values import MARKETING
+
+
+class ProfileNotYetKnown(RuntimeError):
+    """The customer's projection has not arrived yet (events from two exchanges race): retry later."""
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    dedup_key: str
+    customer_id: str
+    purpose: str
+    step_channel: str
+    templates: Mapping[str, str]  # channel -> template id or built-in name, for every allowed channel
+    exclude: Collection[str] = ()
+    about_instant: dt.datetime | None = None
+    journey_id: str = ""
+    policy_id: str = ""
+    campaign_id: str = ""
+    extra: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class QueueOutcome:
+    status: str  # queued | skipped | duplicate
+    channel: str | None
+    reason: str = ""
+    send_at: dt.datetime | None = None
+
+
+def template_ids(db: Database, names: Mapping[str, str]) -> dict[str, str]:
+    """Resolve built-in names to ``tpl_`` ids; channels whose template does not exist are dropped."""
+    found: dict[str, str] = {}
+    for channel, key in names.items():
+        # Two indexed look-ups rather than one $or (which the embedded store answers with a scan).
+        doc = db[TEMPLATES].find_one({"_id": key} if is_id(key, "tpl") else {"name": key}, {"_id": 1})
+        if doc:
+            found[channel] = doc["_id"]
+    return found
+
+
+def queue_message(db: Database, request: QueueRequest, now: dt.datetime, weekly_cap: int) -> QueueOutcome:
+    profile = projections.profile(db, request.customer_id)
+    if profile is None or int(profile.get("version") or 0) < 1:
+        raise ProfileNotYetKnown("customer projection not yet received")
+    templates = template_ids(db, request.templates)
+    decision = choose_channel(request.step_channel, ContactPoints.from_profile(profile), profile.get("consents") or [],
+                              request.purpose, preferred=profile.get("preferred_channel"), allowed=set(templates),
+                              exclude=request.exclude)
+    common: dict[str, Any] = dict(dedup_key=request.dedup_key, customer_id=request.customer_id, purpose=request.purpose,
+                                  campaign_id=request.campaign_id, journey_id=request.journey_id, policy_id=request.policy_id)
+    extra = {"language": profile.get("language") or "fa", "agent_id": profile.get("agent_id") or "",
+             "branch_code": profile.get("branch_code") or "", **(request.extra or {})}
+    if decision.channel is None:
+        reason = ";".join(decision.reasons) or "no_channel"
+        skipped = Delivery.skipped(channel=request.step_channel, template_id=templates.get(request.step_channel, ""),
+                                   reason=reason, now=now, **common)
+        inserted = deliveries_repo.insert_once(db, skipped, now, extra)
+        if inserted:
+            metrics.MESSAGES.labels(request.step_channel, "skipped").inc()
+        return QueueOutcome("skipped" if inserted else "duplicate", None, reason)
+    channel = decision.channel
+    waiting_for = ""
+    if request.purpose == MARKETING:
+        send_at = next_send_at(channel, now)
+        allowed_at = next_allowed_at(deliveries_repo.marketing_instants(db, request.customer_id), send_at, weekly_cap)
+        if allowed_at is None:
+            skipped = Delivery.skipped(channel=channel, template_id=templates[channel], reason="marketing_cap_zero", now=now, **common)
+            return QueueOutcome("skipped" if deliveries_repo.insert_once(db, skipped, now, extra) else "duplicate", None, "marketing_cap_zero")
+        if allowed_at > send_at:
+            send_at, waiting_for = next_send_at(channel, allowed_at), "frequency_cap"
+    elif request.about_instant is not None:
+        send_at = schedule_service_message(channel, now, request.about_instant)
+    else:
+        send_at = next_send_at(channel, now)
+    if not waiting_for and send_at > now:
+        waiting_for = "quiet_hours"
+    delivery = Delivery.queue(channel=channel, template_id=templates[channel], now=now, send_at=send_at, **common)
+    extra.update({"waiting_for": waiting_for, "fell_back": list(decision.reasons),
+                  "about_instant": request.about_instant})
+    if not deliveries_repo.insert_once(db, delivery, now, extra):
+        return QueueOutcome("duplicate", channel)
+    metrics.MESSAGES.labels(channel, "queued").inc()
+    return QueueOutcome("queued", channel, send_at=send_at)
