@@ -35,13 +35,35 @@ def _ready_check(spec: ProcessSpec) -> object:
     return lambda: port is not None and http_ready(port)
 
 
+# The outside world we cannot reach from a laptop: an SMS provider (Kavenegar-style HTTP
+# API), a push service (FCM-style) and a mailbox. Stand-ins that behave like the real ones;
+# set SMS_BASE_URL / PUSH_BASE_URL / SMTP_HOST yourself to use real providers.
+FAKE_SMS_PORT, FAKE_PUSH_PORT, SMTP_SINK_PORT = 9450, 9451, 2525
+OUTSIDE_WORLD_ENV = {
+    "SMS_BASE_URL": os.environ.get("SMS_BASE_URL", f"http://127.0.0.1:{FAKE_SMS_PORT}"),
+    "PUSH_BASE_URL": os.environ.get("PUSH_BASE_URL", f"http://127.0.0.1:{FAKE_PUSH_PORT}"),
+    "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+    "SMTP_PORT": os.environ.get("SMTP_PORT", str(SMTP_SINK_PORT)),
+}
+
+
+def outside_world_stand_ins() -> list[Child]:
+    children = []
+    if "SMS_BASE_URL" not in os.environ:
+        children.append(Child("fake-sms", [sys.executable, "-m", "peyvand_campaign.fakes.sms_provider", "--port", str(FAKE_SMS_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", FAKE_SMS_PORT)))
+    if "PUSH_BASE_URL" not in os.environ:
+        children.append(Child("fake-push", [sys.executable, "-m", "peyvand_campaign.fakes.push_provider", "--port", str(FAKE_PUSH_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", FAKE_PUSH_PORT)))
+    if "SMTP_HOST" not in os.environ:
+        children.append(Child("mailbox", [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{SMTP_SINK_PORT}"], dict(os.environ), ready=lambda: port_open("127.0.0.1", SMTP_SINK_PORT)))
+    return children
+
+
 def base_environment(mongo_uri: str, amqp_uri: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PEYVAND_ENV", "development")
     env["MONGODB_URI"] = mongo_uri
     env["AMQP_URI"] = amqp_uri
     env.setdefault("PYTHONUNBUFFERED", "1")
-    env.setdefault("SMS_PROVIDER_URL", "")
     return env
 
 
@@ -66,7 +88,7 @@ def main() -> int:
 
     mongo_uri = os.environ.get("MONGODB_URI", "")
     plan = PortPlan()
-    busy = [p for p in (plan.gateway_http, *plan.grpc.values()) if port_open("127.0.0.1", p)]
+    busy = [p for p in (plan.gateway_http, *plan.grpc.values(), FAKE_SMS_PORT, FAKE_PUSH_PORT, SMTP_SINK_PORT) if port_open("127.0.0.1", p)]
     if busy:
         print(f"run: ports {busy} are in use by something that is not ours; stop it first", file=sys.stderr)
         return 1
@@ -78,6 +100,11 @@ def main() -> int:
             sup.start(mongo)
             sup.wait_ready([mongo], timeout=30)
         env = base_environment(mongo_uri, amqp_uri)
+        outside = outside_world_stand_ins()
+        for child in outside:
+            sup.start(child)
+        sup.wait_ready(outside, timeout=30)
+        env.update(OUTSIDE_WORLD_ENV)
         specs = process_specs(plan)
         missing = [s.name for s in specs if importlib.util.find_spec(_module_of(s)) is None]
         specs = [s for s in specs if s.name not in missing]

@@ -49,6 +49,8 @@ class Ticket(Aggregate):
     status: str = NEW
     policy_number: str | None = None
     branch_code: str | None = None
+    # The customer's agent (learned from the customer projection or given by the gateway): scoping.
+    agent_id: str | None = None
     queue_id: str | None = None
     assignee_id: str | None = None
     created_at: dt.datetime | None = None
@@ -70,7 +72,7 @@ class Ticket(Aggregate):
         cls, *, ticket_number: str, type: str, category: str, channel: str, customer_id: str, subject: str,
         opened_by: str, now: dt.datetime, calendar: BusinessCalendar, description: str = "",
         impact: str = "medium", urgency: str = "medium", policy_number: str | None = None,
-        branch_code: str | None = None, queue_id: str | None = None, attachments: Iterable[Attachment] = (),
+        branch_code: str | None = None, queue_id: str | None = None, agent_id: str | None = None, attachments: Iterable[Attachment] = (),
         sla_policy: sla_rules.SlaPolicy = sla_rules.DEFAULT_SLA_POLICY, ticket_id: str | None = None,
     ) -> Ticket:
         """Log a new ticket (status ``new``) and start its SLA clock; records ``ticket.opened``."""
@@ -99,7 +101,7 @@ class Ticket(Aggregate):
             id=ticket_id or new_id("tkt"), ticket_number=ticket_number.strip(), type=type, category=category.strip(),
             channel=channel, customer_id=customer_id, subject=subject.strip(), description=description,
             impact=impact, urgency=urgency, priority=priority, policy_number=policy_number,
-            branch_code=branch_code, queue_id=queue_id, created_at=now, updated_at=now,
+            branch_code=branch_code, agent_id=agent_id, queue_id=queue_id, created_at=now, updated_at=now,
             sla=sla,
             attachments=attachments,
         )
@@ -122,7 +124,7 @@ class Ticket(Aggregate):
             "ticket_id": self.id, "ticket_number": self.ticket_number, "customer_id": self.customer_id,
             "type": self.type, "category": self.category, "channel": self.channel, "priority": self.priority,
             "queue_id": self.queue_id, "assignee_id": self.assignee_id, "branch_code": self.branch_code,
-            "policy_number": self.policy_number, "status": self.status,
+            "policy_number": self.policy_number, "status": self.status, "agent_id": self.agent_id,
         }
         base.update(extra)
         return base

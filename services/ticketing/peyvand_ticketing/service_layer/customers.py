@@ -1,0 +1,53 @@
+"""What ticketing does with customer facts: keep the projection, re-point merged customers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peyvand_runtime.domain import VersionConflict
+
+from peyvand_ticketing.adapters import customer_refs
+from peyvand_ticketing.adapters.task_repo import from_doc as task_from_doc
+from peyvand_ticketing.service_layer.context import Context
+
+RETRIES = 5
+
+
+def apply_customer_fact(ctx: Context, payload: dict[str, Any]) -> bool:
+    return customer_refs.apply_snapshot(ctx.db, payload)
+
+
+def repoint_merged(ctx: Context, merged_id: str, survivor_id: str) -> tuple[int, int]:
+    """Move tickets and tasks of ``merged_id`` to ``survivor_id`` (idempotent: a re-run finds none left).
+
+    Tickets and tasks take the survivor's agent and branch when the projection knows them.
+    """
+    customer_refs.mark_merged(ctx.db, merged_id, survivor_id)
+    survivor = customer_refs.get(ctx.db, survivor_id) or {}
+    moved_tickets = moved_tasks = 0
+    for ticket_id in list(ctx.tickets.ids_for_customer(merged_id)):
+        for _ in range(RETRIES):
+            ticket = ctx.tickets.get(ticket_id)
+            if ticket is None or not ticket.repoint_customer(merged_id, survivor_id, now=ctx.now()):
+                break
+            ticket.agent_id = survivor.get("agent_id") or ticket.agent_id
+            ticket.branch_code = survivor.get("branch_code") or ticket.branch_code
+            try:
+                ctx.save_ticket(ticket)
+                moved_tickets += 1
+                break
+            except VersionConflict:
+                continue
+    for doc in list(ctx.db["tasks"].find({"customer_id": merged_id}, {"outbox": 0})):
+        for _ in range(RETRIES):
+            task = task_from_doc(doc)
+            if not task.repoint_customer(merged_id, survivor_id):
+                break
+            scope = {"agent_id": survivor.get("agent_id") or doc.get("agent_id"), "branch_code": survivor.get("branch_code") or doc.get("branch_code")}
+            try:
+                ctx.tasks.save(task, ctx.now(), scope)
+                moved_tasks += 1
+                break
+            except VersionConflict:
+                doc = ctx.tasks.get_doc(doc["_id"]) or doc
+    return moved_tickets, moved_tasks
