@@ -52,5 +52,5 @@ def seed(env: dict[str, str], plan: PortPlan, progress: Any = print) -> list[str
 
     lines = ["", "Demo users (username / password — role):"]
     lines += [f"    {u.username:<10} / {u.password:<20} — {u.role} ({u.display_name})" for u in users]
-    lines.append(f"Demo data: {len(customers)} customers, {policies} new policies, {tickets} new tickets (events flow to every service).")
+    lines.append(f"Demo data: {len(customers)} customers, {policies} policies issued by this run, {tickets} demo tickets (events flow to every service).")
     return lines
