@@ -12,6 +12,7 @@ from peyvand_runtime import store
 from peyvand_runtime.tehran_time import utc_now
 from pymongo.database import Database
 
+from peyvand_gateway.adapters import passwords
 from peyvand_gateway.adapters.access_tokens import AccessTokens
 from peyvand_gateway.adapters.backends import Backends, build_backends
 from peyvand_gateway.adapters.device_repository import PushTokenRepository, SyncReceiptRepository
@@ -50,6 +51,7 @@ def bootstrap(
     backends: Backends | None = None,
 ) -> Gateway:
     settings = settings or GatewaySettings()
+    passwords.configure(settings.password_hash_profile)
     if db is None:
         db = store.connect("gateway", settings)
     ensure_indexes()

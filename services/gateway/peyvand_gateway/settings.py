@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from peyvand_runtime.settings import PLACEHOLDER_SECRETS, ProcessSettings
 from pydantic import model_validator
 
@@ -34,9 +36,16 @@ class GatewaySettings(ProcessSettings):
     # Overall deadline of composed answers (360 view, my day) and of single backend calls.
     compose_deadline_seconds: float = 0.8
     backend_timeout_seconds: float = 3.0
+    # argon2id parameters: ``test`` is cheap and allowed only when PEYVAND_ENV=test.
+    password_hash_profile: Literal["standard", "test"] = "standard"
+    # Shared secret of the SMS provider's inbound webhook (``?secret=`` or ``X-Webhook-Secret``);
+    # empty = the webhook is closed (answers 404).
+    sms_webhook_secret: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholder_jwt_secret(self) -> GatewaySettings:
+        if self.password_hash_profile == "test" and self.peyvand_env != "test":
+            raise ValueError("PASSWORD_HASH_PROFILE=test is allowed only when PEYVAND_ENV=test")
         if self.peyvand_env not in ("development", "test"):
             if self.jwt_secret.lower() in PLACEHOLDER_SECRETS or len(self.jwt_secret) < 32:
                 raise ValueError("JWT_SECRET must be a real secret of at least 32 characters outside development")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -49,6 +49,13 @@ class GatewayUnderTest:
     policies: Any
     clock: Clock
     gateway: Any
+    tickets: Any = None
+    campaign: Any = None
+    base_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    _bearers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.base_time = self.clock.now
 
     def login(self, username: str, password: str | None = None) -> dict[str, Any]:
         answer = self.client.post("/api/v1/auth/login", json={"username": username, "password": password or f"{username}-demo-1405"})
@@ -56,4 +63,8 @@ class GatewayUnderTest:
         return dict(answer.json())
 
     def bearer(self, username: str) -> dict[str, str]:
-        return {"Authorization": "Bearer " + self.login(username)["access_token"]}
+        """An access token for ``username``, signed in once per module (tokens are issued at
+        the module's base time, and every test starts with the clock there)."""
+        if username not in self._bearers:
+            self._bearers[username] = {"Authorization": "Bearer " + self.login(username)["access_token"]}
+        return dict(self._bearers[username])

@@ -79,6 +79,7 @@ def test_360_with_a_slow_backend_is_degraded_within_the_deadline(gw: GatewayUnde
 def test_360_with_every_backend_stalled_is_503_not_500(gw: GatewayUnderTest) -> None:
     headers = gw.bearer("staff")
     gw.customers.profile_delay = gw.customers.timeline_delay = gw.policies.delay = 5.0
+    gw.tickets.delay = gw.campaign.delay = 5.0
     answer = gw.client.get(f"/api/v1/customers/{MINE}/360", headers=headers)
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert answer.json()["code"] == "DEPENDENCY_UNAVAILABLE"

@@ -19,3 +19,18 @@ def test_real_secrets_accepted_in_production() -> None:
 
 def test_development_defaults_work() -> None:
     assert GatewaySettings(peyvand_env="development").jwt_secret
+
+
+def test_cheap_password_hashing_only_in_tests() -> None:
+    with pytest.raises(ValidationError):
+        GatewaySettings(peyvand_env="development", password_hash_profile="test")
+    assert GatewaySettings(peyvand_env="test", password_hash_profile="test").password_hash_profile == "test"
+
+
+def test_segment_sample_names_are_masked_for_marketing_only() -> None:
+    from peyvand.campaign.v1 import campaign_pb2
+    from peyvand_gateway.entrypoints import presenters
+
+    member = campaign_pb2.SegmentMember(customer_id="cus_1", display_name="مریم احمدی")
+    assert presenters.segment_member(member, "marketing")["display_name"] == "مریم ا."
+    assert presenters.segment_member(member, "admin")["display_name"] == "مریم احمدی"

@@ -52,3 +52,11 @@ def mask_contact(kind: str, value: str) -> str:
     if kind == "landline":
         return "***" + value[-4:] if len(value) > 4 else "***"
     return value
+
+
+def mask_name(value: str) -> str:
+    """``مریم احمدی`` → ``مریم ا.``: the first word and the initial of the rest (segment samples)."""
+    words = value.split()
+    if len(words) < 2:
+        return (value[:1] + "***") if value else value
+    return words[0] + " " + words[1][:1] + "."

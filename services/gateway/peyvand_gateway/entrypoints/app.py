@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from peyvand_gateway.bootstrap import Gateway
 from peyvand_gateway.entrypoints import docs, problems
 from peyvand_gateway.entrypoints.middleware import GatewayMiddleware
-from peyvand_gateway.entrypoints.routers import auth, customers, mobile, ops, org, policies
+from peyvand_gateway.entrypoints.routers import auth, campaigns, customers, mobile, ops, org, policies, public, tickets
 
 DESCRIPTION = """Peyvand's HTTP APIs: `/api/v1` for branch staff (web), `/mobile/v1` for agents.
 
@@ -36,7 +36,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.state.gateway = gateway
     app.state.stopping = False
     problems.install(app)
-    for router in (auth.router, customers.router, policies.router, org.router, mobile.router, ops.router):
+    for router in (auth.router, customers.router, policies.router, tickets.router, campaigns.router, org.router, mobile.router, public.router, ops.router):
         app.include_router(router)
     docs.install(app)
     # The web UI (added later under peyvand_gateway/web/) installs its pages and static files.

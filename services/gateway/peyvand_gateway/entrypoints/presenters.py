@@ -6,7 +6,7 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
-from peyvand_gateway.domain.masking import local_mobile, mask_contact, mask_national_id, sees_full_identifiers
+from peyvand_gateway.domain.masking import local_mobile, mask_contact, mask_name, mask_national_id, sees_full_identifiers
 
 _PARTY_KIND = {0: "unspecified", 1: "person", 2: "organisation"}
 _POLICY_STATUS = {0: "unspecified", 1: "active", 2: "renewed", 3: "lapsed", 4: "cancelled"}
@@ -106,4 +106,104 @@ def quote(message: Any) -> dict[str, Any]:
 
 
 def history_entry(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+# --- ticketing ----------------------------------------------------------------------------------
+
+
+def _with_ints(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    """MessageToDict renders int64 as strings (JSON mapping); the API shows numbers."""
+    for name in names:
+        if name in data:
+            data[name] = int(data[name] or 0)
+    return data
+
+
+def ticket(message: Any) -> dict[str, Any]:
+    data = _plain(message)
+    data["attachments"] = [_with_ints(a, "size_bytes") for a in data.get("attachments", [])]
+    return _with_ints(data, "version")
+
+
+def reply(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+def activity_entry(message: Any) -> dict[str, Any]:
+    import json
+
+    data = _plain(message)
+    try:
+        details = json.loads(message.detail_json) if message.detail_json else {}
+    except ValueError:
+        details = {}
+    data.pop("detail_json", None)
+    data["details"] = details if isinstance(details, dict) else {}
+    return data
+
+
+def task(message: Any) -> dict[str, Any]:
+    return _with_ints(_plain(message), "version")
+
+
+def agenda_item(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+def queue(message: Any) -> dict[str, Any]:
+    return _with_ints(_plain(message), "version")
+
+
+def holiday(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+def sla_count(message: Any) -> dict[str, Any]:
+    return _with_ints(_plain(message), "open_tickets")
+
+
+# --- campaign -----------------------------------------------------------------------------------
+
+
+def segment(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+def segment_member(message: Any, role: str) -> dict[str, Any]:
+    """A sample member of a segment: names masked for roles that work with samples (marketing)."""
+    data = _plain(message)
+    if not sees_full_identifiers(role):
+        data["display_name"] = mask_name(data.get("display_name", ""))
+    return data
+
+
+def template(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+def campaign(message: Any) -> dict[str, Any]:
+    return _with_ints(_plain(message), "version")
+
+
+def campaign_results(message: Any) -> dict[str, Any]:
+    data = _with_ints(
+        MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True),
+        "sent", "delivered", "failed", "opted_out", "converted", "customers_messaged", "skipped", "queued",
+    )
+    data["conversion_rate"] = message.conversion_rate if message.HasField("conversion_rate") else None
+    return data
+
+
+def delivery(message: Any) -> dict[str, Any]:
+    return _plain(message)
+
+
+def journey(message: Any) -> dict[str, Any]:
+    data = _plain(message)
+    data["deliveries"] = [delivery(d) for d in message.deliveries]
+    return data
+
+
+def template_preview(message: Any) -> dict[str, Any]:
     return _plain(message)

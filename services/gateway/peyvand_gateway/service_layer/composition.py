@@ -27,6 +27,12 @@ class Part:
     service: str  # the backend it comes from (metric label)
     start: Callable[[float], Any]  # timeout seconds → grpc future
     present: Callable[[Any], Any]  # response message → the part's value
+    # When set, NOT_FOUND is an answer, not a failure (e.g. campaign has no messages for a
+    # customer it has not heard of yet): the part's value is what this returns.
+    when_not_found: Callable[[], Any] | None = None
+    # A second stage: (response, seconds left) → the value; it may start more calls and wait
+    # for them within what is left of the deadline. List such parts first.
+    then: Callable[[Any, float], Any] | None = None
 
 
 @dataclass
@@ -55,10 +61,18 @@ def compose(parts: list[Part], deadline_seconds: float, clock: Callable[[], floa
             _fail(answer, part, BackendError(part.service, ErrorDetails(grpc.StatusCode.DEADLINE_EXCEEDED, "DEPENDENCY_UNAVAILABLE", "")))
             continue
         except grpc.RpcError as exc:
+            if part.when_not_found is not None and exc.code() == grpc.StatusCode.NOT_FOUND:
+                answer.values[part.name] = part.when_not_found()
+                continue
             _fail(answer, part, BackendError(part.service, ErrorDetails.from_rpc_error(exc)))
             continue
         try:
-            answer.values[part.name] = part.present(response)
+            if part.then is not None:
+                answer.values[part.name] = part.then(response, max(0.0, deadline - clock()))
+            else:
+                answer.values[part.name] = part.present(response)
+        except BackendError as exc:
+            _fail(answer, part, exc)
         except Exception as exc:  # noqa: BLE001 - one bad part must not sink the whole answer
             log.exception("could not present a composed part", extra={"part": part.name})
             _fail(answer, part, BackendError(part.service, ErrorDetails(grpc.StatusCode.INTERNAL, "INTERNAL", type(exc).__name__)))
@@ -72,3 +86,19 @@ def _fail(answer: Composed, part: Part, error: BackendError) -> None:
     log.warning(
         "composed part missing", extra={"part": part.name, "service": part.service, "grpc_status": error.details.status_code.name}
     )
+
+
+def merge_group(answer: Composed, group: str, names: list[str], combine: Callable[[list[Any]], Any]) -> None:
+    """Parts that together make one value (one list call per status) become ``group``: its value
+    when every member answered, else ``group`` is named once in ``degraded``."""
+    failed = [n for n in names if n in answer.degraded]
+    values = [answer.values.pop(n) for n in names if n in answer.values]
+    answer.degraded = [n for n in answer.degraded if n not in names]
+    for name in names:
+        error = answer.failures.pop(name, None)
+        if error is not None and group not in answer.failures:
+            answer.failures[group] = error
+    if failed:
+        answer.degraded.append(group)
+    else:
+        answer.values[group] = combine(values)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from peyvand.campaign.v1 import campaign_pb2
 from peyvand.common.v1 import paging_pb2
 from peyvand.customer.v1 import customer_pb2
 from peyvand.policy.v1 import policy_pb2
+from peyvand.ticketing.v1 import ticketing_pb2
 from peyvand_runtime.tehran_time import to_ascii_digits
 
 from peyvand_gateway.adapters.backends import BackendError, Backends, call
-from peyvand_gateway.service_layer.composition import Composed, Part, compose
+from peyvand_gateway.service_layer.composition import Composed, Part, compose, merge_group
+
+# Tickets still in work; ListTickets filters by one status, so one call each, in parallel.
+OPEN_TICKET_STATUSES = ("new", "open", "pending_customer")
+_SLA_ORDER = {"breached": 0, "warning": 1, "ok": 2}
 
 # <branch code>-<Jalali year>-<sequence>, any dash, Persian or ASCII digits.
 _POLICY_NUMBER = re.compile(r"^\d{3,6}[-‐–—_/]\d{4}[-‐–—_/]\d{1,9}$")
@@ -41,6 +48,15 @@ def search(backends: Backends, query: str, page_size: int, cursor: str) -> tuple
     return [(hit.customer, hit.matched_on) for hit in answer.hits], answer.page.next_page_token
 
 
+def _list_tickets(stub: Any, request: Any, timeout: float) -> Any:
+    return stub.ListTickets.future(request, timeout=timeout)
+
+
+def by_sla_urgency(tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Breached first, then warning, then ok; earliest resolution due first within each."""
+    return sorted(tickets, key=lambda t: (_SLA_ORDER.get(t.get("sla_state", ""), 3), (t.get("resolution_due") or {}).get("utc") or "~"))
+
+
 def customer_360(
     backends: Backends,
     customer_id: str,
@@ -48,12 +64,14 @@ def customer_360(
     present_customer: Callable[[Any], Any],
     present_policy: Callable[[Any], Any],
     present_entry: Callable[[Any], Any],
+    present_ticket: Callable[[Any], Any] = lambda t: t,
+    present_delivery: Callable[[Any], Any] = lambda d: d,
     timeline_size: int = 10,
+    tickets_size: int = 20,
+    messages_size: int = 10,
 ) -> Composed:
-    """Profile and timeline (customer), policies (policy), all at once within the deadline.
-
-    Open tickets (ticketing) and recent messages (campaign) join when their protos exist.
-    """
+    """Profile and timeline (customer), policies (policy), open tickets with their SLA state
+    (ticketing) and recent campaign messages (campaign), all at once within the deadline."""
     customer_stub = backends.customer.stub
     parts = [
         Part(
@@ -83,4 +101,33 @@ def customer_360(
                 lambda r: [present_policy(p) for p in r.policies],
             )
         )
-    return compose(parts, deadline_seconds)
+    ticket_parts = []
+    if backends.ticketing is not None:
+        ticketing_stub = backends.ticketing.stub
+        for status in OPEN_TICKET_STATUSES:
+            request = ticketing_pb2.ListTicketsRequest(customer_id=customer_id, status=status, page=paging_pb2.PageRequest(page_size=tickets_size))
+            ticket_parts.append(
+                Part(
+                    f"tickets:{status}",
+                    "ticketing",
+                    partial(_list_tickets, ticketing_stub, request),
+                    lambda r: [present_ticket(x) for x in r.tickets],
+                )
+            )
+    if backends.campaign is not None:
+        campaign_stub = backends.campaign.stub
+        parts.append(
+            Part(
+                "messages",
+                "campaign",
+                lambda t: campaign_stub.ListCustomerDeliveries.future(
+                    campaign_pb2.ListCustomerDeliveriesRequest(customer_id=customer_id, page_size=messages_size), timeout=t
+                ),
+                lambda r: [present_delivery(d) for d in r.deliveries],
+                when_not_found=list,  # campaign has not heard of this customer yet: no messages
+            )
+        )
+    answer = compose(parts + ticket_parts, deadline_seconds)
+    if ticket_parts:
+        merge_group(answer, "tickets", [p.name for p in ticket_parts], lambda lists: by_sla_urgency([t for ts in lists for t in ts])[:tickets_size])
+    return answer

@@ -1,7 +1,8 @@
-"""The agent's day: renewals due this week (policy) and birthdays in the book (customer).
+"""The agent's day: renewals due this week (policy), birthdays in the book (customer), and
+tasks due or overdue plus tickets waiting on the agent (ticketing's MyDay agenda).
 
-Tasks and tickets waiting join when the ticketing proto exists. Both parts run in parallel
-within the composition deadline; a missing one is named in ``degraded``.
+Every part runs in parallel within the composition deadline; a missing one is named in
+``degraded`` (``tasks`` and ``tickets`` together when ticketing does not answer).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from peyvand.common.v1 import paging_pb2
 from peyvand.customer.v1 import customer_pb2
 from peyvand.policy.v1 import policy_pb2
+from peyvand.ticketing.v1 import ticketing_pb2
 
 from peyvand_gateway.adapters.backends import Backends
 from peyvand_gateway.service_layer.composition import Composed, Part, compose
@@ -40,6 +42,7 @@ def my_day(
     deadline_seconds: float,
     present_policy: Callable[[Any], Any],
     present_customer: Callable[[Any], Any],
+    present_agenda_item: Callable[[Any], Any] = lambda i: i,
 ) -> Composed:
     customer_stub = backends.customer.stub
     parts = [
@@ -72,4 +75,26 @@ def my_day(
                 lambda r: [present_policy(p) for p in r.policies],
             )
         )
-    return compose(parts, deadline_seconds)
+    if backends.ticketing is not None:
+        ticketing_stub = backends.ticketing.stub
+        parts.append(
+            Part(
+                "agenda",
+                "ticketing",
+                lambda t: ticketing_stub.MyDay.future(ticketing_pb2.MyDayRequest(agent_id=agent_id, day=today.isoformat()), timeout=t),
+                lambda r: list(r.items),
+            )
+        )
+    answer = compose(parts, deadline_seconds)
+    split_agenda(answer, present_agenda_item)
+    return answer
+
+
+def split_agenda(answer: Composed, present: Callable[[Any], Any]) -> None:
+    """The agenda (overdue first, then today's) as ``tasks`` and ``tickets``."""
+    if "agenda" in answer.degraded:
+        answer.degraded = [n for n in answer.degraded if n != "agenda"] + ["tasks", "tickets"]
+    items = answer.values.pop("agenda", None)
+    if items is not None:
+        answer.values["tasks"] = [present(i) for i in items if i.kind == "task"]
+        answer.values["tickets"] = [present(i) for i in items if i.kind == "ticket"]

@@ -1,8 +1,9 @@
 """One small client module per backend service; ``Backends`` holds those that exist.
 
 Every call carries the caller of the HTTP request being handled (signed with
-``IDENTITY_SECRET``) and a deadline. Ticketing and campaign have no client yet: their protos
-did not exist when this was written (see services/gateway/README.md).
+``IDENTITY_SECRET``) and a deadline (``BACKEND_TIMEOUT_SECONDS`` unless the call gives its
+own); failures become ``BackendError`` and are answered through the one problem table
+(``domain/problems.py``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from peyvand_runtime.domain import DomainError
 from peyvand_runtime.errors import ErrorDetails
 from peyvand_runtime.identity import Caller, IdentityError
 
+from peyvand_gateway.adapters.backends.campaign import CampaignBackend
 from peyvand_gateway.adapters.backends.customer import CustomerBackend
 from peyvand_gateway.adapters.backends.policy import PolicyBackend
+from peyvand_gateway.adapters.backends.ticketing import TicketingBackend
 
 _request_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("gateway_request_caller", default=None)
 T = TypeVar("T")
@@ -60,15 +64,26 @@ def call(service: str, method: Callable[..., T], request: Any, timeout: float | 
 class Backends:
     customer: CustomerBackend
     policy: PolicyBackend | None = None
+    ticketing: TicketingBackend | None = None
+    campaign: CampaignBackend | None = None
 
     def close(self) -> None:
-        self.customer.close()
-        if self.policy is not None:
-            self.policy.close()
+        for backend in (self.customer, self.policy, self.ticketing, self.campaign):
+            if backend is not None:
+                backend.close()
+
+    def require(self, name: str) -> Any:
+        """The backend called ``name``; 503 DEPENDENCY_UNAVAILABLE when it is not configured."""
+        backend = getattr(self, name, None)
+        if backend is None:
+            raise DomainError(f"the {name} service is not configured", code="DEPENDENCY_UNAVAILABLE")
+        return backend
 
 
 def build_backends(settings: Any, caller_provider: Callable[[], Caller] = request_caller) -> Backends:
     return Backends(
         customer=CustomerBackend(settings.customer_addr, settings.identity_secret, caller_provider, settings.backend_timeout_seconds),
         policy=PolicyBackend(settings.policy_addr, settings.identity_secret, caller_provider, settings.backend_timeout_seconds),
+        ticketing=TicketingBackend(settings.ticketing_addr, settings.identity_secret, caller_provider, settings.backend_timeout_seconds),
+        campaign=CampaignBackend(settings.campaign_addr, settings.identity_secret, caller_provider, settings.backend_timeout_seconds),
     )

@@ -203,7 +203,14 @@ def customer_360(customer_id: str, who: StaffUser, gateway: GatewayDep, if_none_
 def answer_360(gateway: Any, path: str, customer_id: str, role: str, if_none_match: str | None, compact: bool) -> Any:
     present_customer = (lambda c: presenters.customer_compact(c, role)) if compact else (lambda c: presenters.customer(c, role))
     composed = customer_views.customer_360(
-        gateway.backends, customer_id, gateway.settings.compose_deadline_seconds, present_customer, presenters.policy, presenters.timeline_entry
+        gateway.backends,
+        customer_id,
+        gateway.settings.compose_deadline_seconds,
+        present_customer,
+        presenters.policy,
+        presenters.timeline_entry,
+        presenters.ticket,
+        presenters.delivery,
     )
     profile_error = composed.failures.get("profile")
     if profile_error is not None and not profile_error.unavailable:
@@ -216,6 +223,8 @@ def answer_360(gateway: Any, path: str, customer_id: str, role: str, if_none_mat
         "customer": composed.values.get("profile"),
         "policies": composed.values.get("policies"),
         "timeline": composed.values.get("timeline"),
+        "tickets": composed.values.get("tickets"),
+        "messages": composed.values.get("messages"),
         "degraded": composed.degraded,
     }
     if composed.degraded:

@@ -37,6 +37,7 @@ def my_day(who: AgentUser, gateway: GatewayDep) -> dict[str, Any]:
         gateway.settings.compose_deadline_seconds,
         presenters.policy,
         lambda c: presenters.customer_compact(c, role),
+        presenters.agenda_item,
     )
     for service in composed.missing_services:
         DEGRADED.labels(service).inc()
@@ -45,6 +46,8 @@ def my_day(who: AgentUser, gateway: GatewayDep) -> dict[str, Any]:
         "date_jalali": to_jalali(today),
         "renewals_due": composed.values.get("renewals_due"),
         "birthdays": composed.values.get("birthdays"),
+        "tasks": composed.values.get("tasks"),
+        "tickets": composed.values.get("tickets"),
         "degraded": composed.degraded,
     }
 
