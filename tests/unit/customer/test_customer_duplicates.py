@@ -134,3 +134,11 @@ def test_scan_skips_oversized_blocks() -> None:
     stats = ScanStats()
     assert list(scan(crowd, max_block=10, stats=stats)) == []
     assert "m:+989120000000" in stats.oversized_keys
+
+
+def test_organisations_block_on_their_distinctive_name() -> None:
+    a = DuplicateProfile(id="cus_a", kind="organisation", org_name="شرکت پارس بازرگانی", city="تهران")
+    b = DuplicateProfile(id="cus_b", kind="organisation", org_name="شركت  پارس بازرگاني", city="تهران")
+    c = DuplicateProfile(id="cus_c", kind="organisation", org_name="شرکت البرز تولیدی", city="تهران")
+    assert "o:پارسبازرگانی" in blocking_keys(a)
+    assert [(x, y) for x, y, _, _ in scan([a, b, c], threshold=60)] == [("cus_a", "cus_b")]

@@ -39,6 +39,9 @@ def test_every_row_is_valid_and_importable() -> None:
     rows = list(generate_parties(3000, 5, AGENTS, BRANCHES))
     assert all(tuple(row) == EXPORT_COLUMNS for row in rows)
     assert len({row["customer_number"] for row in rows}) == 3000
+    for column in ("national_id", "legal_id"):
+        issued = [row[column] for row in rows if row[column]]
+        assert len(issued) == len(set(issued))  # the importer refuses a second customer with the same id
     for line, row in enumerate(rows, start=2):
         if row["national_id"]:
             validate_national_id(row["national_id"])

@@ -242,11 +242,11 @@ def generate_parties(
             row["consent_email_marketing"] = "yes" if r() < 0.5 else "no"
         if r() < 0.15:
             row["tags"] = names.TAGS[int(r() * len(names.TAGS))]
-        if row["kind"] == "person":
+        if row["kind"] == "person":  # a copy: the caller may change the row it receives
             if len(recent) < _POOL:
-                recent.append(row)
+                recent.append(dict(row))
             else:
-                recent[int(r() * _POOL)] = row
+                recent[int(r() * _POOL)] = dict(row)
         yield row
 
 

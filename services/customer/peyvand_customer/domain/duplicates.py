@@ -13,6 +13,8 @@ from peyvand_customer.domain.party import Party
 from peyvand_customer.domain.persian import compact_name, name_tokens, normalize_text
 
 DUPLICATE = "CUSTOMER_DUPLICATE"
+# Legal-form words every company name shares; blocking on them would put thousands together.
+_ORG_FORM_WORDS = frozenset(name_tokens("شرکت موسسه مؤسسه گروه هلدینگ صنعتی صنایع تعاونی سهامی خاص عام مسئولیت محدود و co ltd"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +210,8 @@ def _blocking_keys(p: _Prepared) -> list[str]:
     keys = [f"m:{m}" for m in sorted(p.mobiles)] + [f"e:{e}" for e in sorted(p.emails)]
     if profile.kind == "organisation":
         keys += [f"l:{profile.legal_id}"] if profile.legal_id else []
-        keys += [f"o:{p.compact[:6]}"] if p.compact else []
+        core = "".join(t for t in name_tokens(profile.org_name) if t not in _ORG_FORM_WORDS)
+        keys += [f"o:{core}"] if core else []
         return sorted(set(keys))
     keys += [f"id:{profile.national_id}"] if profile.national_id else []
     if p.compact:

@@ -135,6 +135,7 @@ def merge(
             related_changed.append(party)
 
     other.status, other.merged_into, other.relationships, other.updated_at = "merged", survivor.id, [], now
+    survivor.merged_from = survivor.merged_from + [i for i in (other.id, *other.merged_from) if i not in survivor.merged_from]
     other.add_audit("merged_into", by, channel, now, ["status", "merged_into"])
     if changed:
         survivor.record_change("merge", changed, by=by, channel=channel, now=now)

@@ -21,6 +21,7 @@ from peyvand_customer.domain.validation import (
     UPDATABLE_FIELDS,
     clean_consent,
     clean_contact_point,
+    clean_contact_points,
     clean_field,
     clean_roles,
     clean_tags,
@@ -59,6 +60,7 @@ class Party(Aggregate):
     household_id: str = ""
     status: str = "active"
     merged_into: str = ""
+    merged_from: list[str] = field(default_factory=list)
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     _audit: list[AuditEntry] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -175,7 +177,13 @@ class Party(Aggregate):
         self.updated_at = now
         self.record(
             "customer.consent_changed",
-            {"customer_id": self.id, **consent.to_dict(), "consents": [self.consents[k].to_dict() for k in sorted(self.consents)]},
+            {
+                "customer_id": self.id,
+                **consent.to_dict(),
+                "agent_id": self.agent_id,
+                "branch_code": self.branch_code,
+                "consents": [self.consents[k].to_dict() for k in sorted(self.consents)],
+            },
         )
         self.add_audit("consent", by, consent.source, now, [f"consents.{channel}.{purpose}"])
         return True
@@ -258,6 +266,14 @@ class Party(Aggregate):
         if self.contact_points != before:
             self.record_change("contact_points", ["contact_points"], by=by, channel=channel, now=now)
         return self.contact_points[index]
+
+    def replace_contact_points(self, raws: Iterable[ContactPointInput], *, by: str, channel: str, now: dt.datetime) -> bool:
+        """Replace every contact point (an edit form saving the whole list); violations name ``contact_points[i]``."""
+        self.ensure_active()
+        violations = Violations()
+        points = clean_contact_points(raws, violations)
+        violations.raise_if_any()
+        return self._replace("contact_points", points, by=by, channel=channel, now=now)
 
     def remove_contact_point(self, kind: str, value: str, *, by: str, channel: str, now: dt.datetime) -> bool:
         """Remove a contact point (no-op when absent); the next of its kind becomes primary."""

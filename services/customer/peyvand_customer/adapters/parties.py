@@ -1,0 +1,140 @@
+"""The party repository: load and save whole aggregates (compare-and-set + outbox) and look them up by key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from peyvand_runtime import outbox
+from peyvand_runtime.domain import DomainError, ValidationError
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from peyvand_customer.adapters.mapping import blind, from_document, official_id_key, to_fields
+from peyvand_customer.adapters.schema import AUDIT, COUNTERS, PARTIES
+from peyvand_customer.domain.duplicates import DUPLICATE
+from peyvand_customer.domain.lookup import SLOTS
+from peyvand_customer.domain.party import Party
+
+PRODUCER = "customer"
+# Fields a list/search answer needs; the outbox and the consent history stay behind.
+LIGHT = {"outbox": 0, "consent_history": 0}
+
+
+class DuplicateOfficialId(DomainError):
+    """Another party already has this national/legal id; ``existing_id`` is for scope checks only."""
+
+    code = DUPLICATE
+
+    def __init__(self, existing_id: str) -> None:
+        super().__init__("a customer with this national id already exists")
+        self.existing_id = existing_id
+
+
+class PartyRepository:
+    def __init__(self, db: Database, index_key: bytes) -> None:
+        self.db = db
+        self.col = db[PARTIES]
+        self.index_key = index_key
+
+    # -- reading --------------------------------------------------------------------------
+    def get(self, party_id: str) -> Party | None:
+        doc = self.col.find_one({"_id": party_id}, {"outbox": 0})
+        return from_document(doc) if doc else None
+
+    def get_docs(self, ids: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        found = {d["_id"]: d for d in self.col.find({"_id": {"$in": wanted}}, projection or LIGHT)}
+        return [found[i] for i in wanted if i in found]
+
+    def key_for_national_id(self, national_id: str) -> str:
+        return "nid:" + blind(self.index_key, "nid", national_id)
+
+    def key_for_legal_id(self, legal_id: str) -> str:
+        return "lid:" + blind(self.index_key, "lid", legal_id)
+
+    def find_by_official_key(self, key: str) -> dict[str, Any] | None:
+        return self.col.find_one({"official_id_key": key}, LIGHT)
+
+    def find_by_number(self, number: str) -> dict[str, Any] | None:
+        return self.col.find_one({"customer_number": number}, LIGHT)
+
+    def find_by_keys(self, keys: list[str], extra: dict[str, Any] | None = None, projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
+        """Parties holding any of ``keys`` in a lookup slot (one indexed query per slot)."""
+        found: dict[str, dict[str, Any]] = {}
+        # Equality per key and slot: the embedded store scans the whole collection for ``$in``
+        # on any field but ``_id``. A whole-name key always sits in slot 0.
+        for key in dict.fromkeys(keys):
+            for slot in range(1 if key.startswith("n:") else SLOTS):
+                for doc in self.col.find({f"k{slot}": key, **(extra or {})}, projection or LIGHT):
+                    found.setdefault(doc["_id"], doc)
+        return sorted(found.values(), key=lambda d: d["_id"])
+
+    def prefix_ids(self, prefix: str, cap: int, extra: dict[str, Any] | None = None, slots: int = SLOTS) -> tuple[list[str], bool]:
+        """Ids of parties with a slot key starting with ``prefix`` (sorted), and whether a slot hit ``cap``.
+
+        Only the slot range is in the query: adding ``_id > cursor`` or a sort on ``_id``
+        makes the embedded store's planner abandon the slot index for a full scan, so the
+        cursor is applied to the ids here.
+        """
+        ids: set[str] = set()
+        capped = False
+        for slot in range(slots):
+            query = {f"k{slot}": {"$gte": prefix, "$lt": prefix + "\uffff"}, **(extra or {})}
+            docs = list(self.col.find(query, {"_id": 1}).limit(cap))
+            capped = capped or len(docs) == cap
+            ids.update(d["_id"] for d in docs)
+        return sorted(ids), capped
+
+    def scan(self, query: dict[str, Any], projection: dict[str, int] | None = None, chunk: int = 2000) -> Iterator[dict[str, Any]]:
+        """Every matching document in ``_id`` order, fetched in chunks (no long-lived cursor)."""
+        after = ""
+        while True:
+            docs = list(self.col.find({**query, "_id": {"$gt": after}}, projection or LIGHT).sort("_id", ASCENDING).limit(chunk))
+            yield from docs
+            if len(docs) < chunk:
+                return
+            after = docs[-1]["_id"]
+
+    # -- writing --------------------------------------------------------------------------
+    def save(self, party: Party, now: dt.datetime) -> int:
+        """Insert or compare-and-set the whole party with its events; audit entries follow."""
+        fields = to_fields(party, self.index_key)
+        fields.pop("_id", None)
+        events = party.pull_events()
+        audit = party.pull_audit()
+        try:
+            version = outbox.save(self.col, party.id, party.version, fields, events, PRODUCER, now)
+        except DuplicateKeyError:
+            raise self._clash(party) from None
+        party.version = version
+        if audit:
+            docs = [
+                {"_id": f"{party.id}:{version}:{n}", "customer_id": e.customer_id, "action": e.action, "by": e.by, "channel": e.channel, "at": e.at, "fields": list(e.fields)}
+                for n, e in enumerate(audit)
+            ]
+            try:
+                self.db[AUDIT].insert_many(docs, ordered=False)
+            except Exception:  # noqa: BLE001 - a re-run of the same version already wrote them
+                pass
+        return version
+
+    def _clash(self, party: Party) -> DomainError:
+        key = official_id_key(self.index_key, party.id, party.national_id, party.legal_id)
+        existing = self.col.find_one({"official_id_key": key}, {"_id": 1})
+        if existing and existing["_id"] != party.id:
+            return DuplicateOfficialId(existing["_id"])
+        existing = self.col.find_one({"customer_number": party.customer_number}, {"_id": 1})
+        if existing and existing["_id"] != party.id:
+            return ValidationError.single("customer_number", "already used by another customer")
+        return DomainError("the customer already exists", code="CUSTOMER_DUPLICATE")
+
+    def next_numbers(self, count: int, prefix: str = "N") -> list[str]:
+        """``count`` new customer numbers (one counter round trip; gaps allowed)."""
+        doc = self.db[COUNTERS].find_one_and_update({"_id": "customer_number"}, {"$inc": {"seq": count}}, upsert=True, return_document=ReturnDocument.AFTER)
+        last = int(doc["seq"])
+        return [f"{prefix}{n:09d}" for n in range(last - count + 1, last + 1)]
