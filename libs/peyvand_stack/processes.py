@@ -9,7 +9,7 @@ GRPC_SERVICES = ("customer", "policy", "ticketing", "campaign")
 
 # Aggregate collections that carry an outbox, per producing service (the relay's work list).
 OUTBOX_COLLECTIONS: dict[str, tuple[str, ...]] = {
-    "customer": ("parties", "timeline_writes"),
+    "customer": ("parties",),
     "policy": ("policies",),
     "ticketing": ("tickets", "tasks"),
     "campaign": ("journeys", "deliveries", "campaigns"),
@@ -69,6 +69,9 @@ def process_specs(plan: PortPlan, services: tuple[str, ...] | None = None) -> li
     for svc in ("policy", "ticketing", "campaign"):
         add(f"{svc}-jobs", _py(f"peyvand_{svc}.entrypoints.jobs_main"), "jobs", svc)
     add("gateway", _py("peyvand_gateway.entrypoints.http_main"), "http", "gateway", http_port=plan.gateway_http)
+    # The gateway's own outbox (org.agent_changed from ``agents``). Listed last so the metrics
+    # ports of the processes above keep their indexes.
+    add("gateway-relay", _py("peyvand_runtime.relay_main", "--service", "gateway", "--collections", ",".join(OUTBOX_COLLECTIONS["gateway"])), "relay", "gateway")
     return specs
 
 

@@ -11,6 +11,7 @@ from peyvand_runtime.envelope import Envelope
 from prometheus_client import Gauge, Histogram
 
 from peyvand_customer.adapters.schema import PARTIES
+from peyvand_customer.domain.values import ROLES
 from peyvand_customer.entrypoints import worker_deps
 from peyvand_customer.service_layer import timeline
 
@@ -63,7 +64,8 @@ class CustomerWorker:
                 [{"$match": {"status": "active"}}, {"$project": {"roles": 1}}, {"$unwind": "$roles"}, {"$group": {"_id": "$roles", "n": {"$sum": 1}}}]
             )
             for row in rows:
-                PARTIES_BY_ROLE.labels(str(row["_id"])).set(row["n"])
+                if str(row["_id"]) in ROLES:  # a bounded label set, whatever the store holds
+                    PARTIES_BY_ROLE.labels(str(row["_id"])).set(row["n"])
         except Exception:  # noqa: BLE001 - a failed refresh keeps the last values
             log.warning("could not refresh the parties gauge")
         GAUGE_SECONDS.observe(time.monotonic() - started)
