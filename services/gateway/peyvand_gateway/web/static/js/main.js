@@ -45,7 +45,7 @@ function App() {
     if (params) { found = { page, params }; break; }
   }
   return html`<${Shell} pages=${pages} path=${path} lang=${lang}>
-    ${found ? html`<${PageHost} page=${found.page} params=${found.params} />` : html`<section class="page"><h1>${t("page.not_found")}</h1><p><a href="#/">${t("nav.home")}</a></p></section>`}
+    ${found ? html`<${PageHost} key=${found.page.path} page=${found.page} params=${found.params} />` : html`<section class="page"><h1>${t("page.not_found")}</h1><p><a href="#/">${t("nav.home")}</a></p></section>`}
   </${Shell}>`;
 }
 

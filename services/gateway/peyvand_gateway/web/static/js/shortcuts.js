@@ -45,5 +45,6 @@ export const SHORTCUT_HELP = [
   ["l", "help.log"],
   ["e", "help.edit"],
   ["q", "help.quote"],
+  ["t", "help.ticket"],
   ["Esc", "help.close"],
 ];

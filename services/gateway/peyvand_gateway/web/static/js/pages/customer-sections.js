@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { t, tMaybe, num, instant } from "../i18n.js";
 import { toast } from "../store.js";
 import { errorMessage } from "../ui/forms.js";
+import { SlaCountdown } from "./ticket-parts.js";
 
 const CHANNELS = ["sms", "email", "push", "phone"];
 const PURPOSES = ["service", "marketing"];
@@ -83,9 +84,22 @@ export function TimelineSection({ entries }) {
   </section>`;
 }
 
-/** Sections the gateway may add later (open tickets, campaign messages): a plain list of titles. */
-export function ExtraSection({ title, items }) {
-  return html`<section class="card"><h2>${title}</h2>
-    ${items.length === 0 ? html`<p class="muted">${t("state.none")}</p>` : html`<ul class="plain">${items.map((item) => html`<li dir="auto">${item.title || item.summary || item.subject || item.id}</li>`)}</ul>`}
+export function TicketsSection({ tickets }) {
+  return html`<section class="card" aria-labelledby="tickets-h">
+    <h2 id="tickets-h">${t("c360.tickets")}</h2>
+    ${tickets == null ? html`<p class="muted">${t("state.unavailable")}</p>` : tickets.length === 0 ? html`<p class="muted">${t("state.none")}</p>` : html`<ul class="plain" id="open-tickets">
+      ${tickets.map((tk) => html`<li><a href=${`#/tickets/${tk.ticket_id}`}><span dir="ltr" class="ltr">${num(tk.ticket_number)}</span></a>
+        <bdi> ${tk.subject}</bdi> · ${t(`tstatus.${tk.status}`)} <${SlaCountdown} ticket=${tk} /></li>`)}
+    </ul>`}
+  </section>`;
+}
+
+export function MessagesSection({ messages }) {
+  return html`<section class="card" aria-labelledby="messages-h">
+    <h2 id="messages-h">${t("c360.messages")}</h2>
+    ${messages == null ? html`<p class="muted">${t("state.unavailable")}</p>` : messages.length === 0 ? html`<p class="muted">${t("state.none")}</p>` : html`<ul class="plain">
+      ${messages.map((m) => html`<li><span class="label">${t(`channel.${m.channel}`)}</span> ${tMaybe(`dstatus.${m.status}`) ?? m.status}
+        ${m.sent_at && html` · <time datetime=${m.sent_at}>${instant(m.sent_at)}</time>`}${m.failure_reason && html` · <span class="muted" dir="auto">${m.failure_reason}</span>`}</li>`)}
+    </ul>`}
   </section>`;
 }

@@ -1,12 +1,13 @@
 // The customer 360° page: profile, contacts and consent, household, policies, timeline, actions.
 import { html, useCallback, useEffect, useMemo, useState } from "../html.js";
 import { api, has } from "../api.js";
-import { t, num, date } from "../i18n.js";
+import { t, num, date, ltr } from "../i18n.js";
 import { useStore, toast } from "../store.js";
 import { go } from "../router.js";
 import { usePageShortcuts } from "../shortcuts.js";
 import { errorMessage } from "../ui/forms.js";
-import { ContactsSection, HouseholdSection, TimelineSection, ExtraSection } from "./customer-sections.js";
+import { ContactsSection, HouseholdSection, TimelineSection, TicketsSection, MessagesSection } from "./customer-sections.js";
+import { OpenTicketDialog } from "./ticket-parts.js";
 import { PoliciesSection } from "./customer-policies.js";
 import { InteractionDialog } from "./interaction-dialog.js";
 import { DuplicatesDialog } from "./duplicates-dialog.js";
@@ -38,12 +39,14 @@ export default function Customer360Page({ params }) {
     consent: canWork && has("PUT /api/v1/customers/{customer_id}/consents"),
     quote: canWork && has("POST /api/v1/quotes") && has("GET /api/v1/products"),
     merge: canWork && has("GET /api/v1/customers/{customer_id}/duplicates") && has("POST /api/v1/customers/{customer_id}/merge"),
+    ticket: canWork && has("POST /api/v1/tickets"),
   };
   const keys = useMemo(() => ({
     l: () => can.log && setDialog("log"),
     e: () => can.edit && go(`/customers/${id}/edit`),
     q: () => can.quote && setDialog("quote"),
-  }), [id, can.log, can.edit, can.quote]);
+    t: () => can.ticket && setDialog("ticket"),
+  }), [id, can.log, can.edit, can.quote, can.ticket]);
   usePageShortcuts(keys);
 
   if (error) {
@@ -65,11 +68,13 @@ export default function Customer360Page({ params }) {
       ${c && html`<${HouseholdSection} customer=${c} />`}
     </div>
     <${PoliciesSection} policies=${data.policies} customer=${c} canWork=${canWork} onChanged=${closeAndReload} />
-    ${Array.isArray(data.open_tickets) && html`<${ExtraSection} title=${t("c360.tickets")} items=${data.open_tickets} />`}
-    ${Array.isArray(data.recent_messages) && html`<${ExtraSection} title=${t("c360.messages")} items=${data.recent_messages} />`}
+    ${"tickets" in data && html`<${TicketsSection} tickets=${data.tickets} />`}
+    ${"messages" in data && html`<${MessagesSection} messages=${data.messages} />`}
     <${TimelineSection} entries=${data.timeline} />
     ${dialog === "log" && html`<${InteractionDialog} customerId=${id} onClose=${() => setDialog(null)} onDone=${() => closeAndReload(t("log.saved"))} />`}
     ${dialog === "quote" && c && html`<${QuoteDialog} customer=${c} onClose=${() => setDialog(null)} onDone=${closeAndReload} />`}
+    ${dialog === "ticket" && c && html`<${OpenTicketDialog} customer=${c} policies=${data.policies} onClose=${() => setDialog(null)}
+      onDone=${(tk) => closeAndReload(t("ticket.opened", { number: ltr(tk.ticket_number) }))} />`}
     ${dialog === "merge" && c && html`<${DuplicatesDialog} customer=${c} onClose=${() => setDialog(null)} onDone=${closeAndReload} />`}
   </section>`;
 }
@@ -92,6 +97,7 @@ function ProfileHeader({ c, can, onAction }) {
       ${can.log && html`<button type="button" id="action-log" onClick=${() => onAction("log")}>${t("action.log_interaction")} <kbd>l</kbd></button>`}
       ${can.edit && html`<a class="button secondary" id="action-edit" href=${`#/customers/${c.customer_id}/edit`}>${t("action.edit")} <kbd>e</kbd></a>`}
       ${can.quote && html`<button type="button" class="secondary" id="action-quote" onClick=${() => onAction("quote")}>${t("action.new_quote")} <kbd>q</kbd></button>`}
+      ${can.ticket && html`<button type="button" class="secondary" id="action-ticket" onClick=${() => onAction("ticket")}>${t("action.open_ticket")} <kbd>t</kbd></button>`}
       ${can.merge && html`<button type="button" class="secondary" id="action-merge" onClick=${() => onAction("merge")}>${t("action.duplicates")}</button>`}
     </div>
   </header>`;

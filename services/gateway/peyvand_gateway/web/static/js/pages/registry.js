@@ -8,14 +8,15 @@ const WORKERS = ["agent", "staff", "manager", "admin"];
 
 export const PAGES = [
   { path: "/", module: "./home.js", nav: "nav.home", roles: ROLES, needs: ["GET /api/v1/customers"] },
-  { path: "/customers/new", module: "./customer-form.js", nav: "nav.new_customer", roles: WORKERS, needs: ["POST /api/v1/customers"], key: "n" },
+  { path: "/customers/new", module: "./customer-form.js", nav: "nav.new_customer", roles: WORKERS, needs: ["POST /api/v1/customers"] },
   { path: "/customers/:id/edit", module: "./customer-form.js", roles: WORKERS, needs: ["PATCH /api/v1/customers/{customer_id}"] },
   { path: "/customers/:id", module: "./customer360.js", roles: ROLES, needs: ["GET /api/v1/customers/{customer_id}/360"] },
-  { path: "/renewals", module: "./renewals.js", nav: "nav.renewals", roles: WORKERS, needs: ["GET /api/v1/policies"], key: "r" },
-  // Not built yet, the gateway has no endpoints for them (their nav labels are in the tables):
-  // { path: "/tickets", module: "./tickets.js", nav: "nav.tickets", roles: WORKERS, needs: ["GET /api/v1/tickets"], key: "t" },
-  // { path: "/campaigns", module: "./campaigns.js", nav: "nav.campaigns", roles: ["marketing", "manager", "admin"], needs: ["GET /api/v1/campaigns"] },
-  // { path: "/dashboard", module: "./dashboard.js", nav: "nav.dashboard", roles: ["manager", "marketing", "admin"], needs: ["GET /api/v1/dashboard"] },
+  { path: "/renewals", module: "./renewals.js", nav: "nav.renewals", roles: WORKERS, needs: ["GET /api/v1/policies"] },
+  { path: "/dashboard", module: "./dashboard.js", nav: "nav.dashboard", roles: ["staff", "manager", "marketing", "admin"], needs: ["GET /api/v1/dashboards/overview"] },
+  { path: "/tickets", module: "./tickets.js", nav: "nav.tickets", roles: WORKERS, needs: ["GET /api/v1/tickets"] },
+  { path: "/tickets/:id", module: "./ticket.js", roles: WORKERS, needs: ["GET /api/v1/tickets/{ticket_id}", "GET /api/v1/tickets/{ticket_id}/replies"] },
+  // Not built yet (their nav labels are in the tables):
+  // { path: "/campaigns", module: "./campaigns.js", nav: "nav.campaigns", roles: ["marketing", "manager", "admin"], needs: ["POST /api/v1/campaigns", "GET /api/v1/segments", "GET /api/v1/templates"] },
   { path: "/org", module: "./org.js", nav: "nav.org", roles: ["staff", "manager", "admin"], needs: ["GET /api/v1/org/agents", "GET /api/v1/org/branches"] },
 ];
 

@@ -1,7 +1,7 @@
 // Renewals due: active policies of a branch ending in the coming weeks, soonest first.
 import { html, useEffect, useState } from "../html.js";
 import { api, has } from "../api.js";
-import { t, num, rials, lang } from "../i18n.js";
+import { t, tMaybe, num, rials, lang } from "../i18n.js";
 import { useStore } from "../store.js";
 import { tehranToday, addDays } from "../calendar.js";
 import { Field, FormError } from "../ui/forms.js";
@@ -23,6 +23,7 @@ export default function RenewalsPage() {
   const [branches, setBranches] = useState([]);
   const [rows, setRows] = useState(null);
   const [error, setError] = useState(null);
+  const [degraded, setDegraded] = useState([]);
   useEffect(() => {
     if (has("GET /api/v1/org/branches") && user.role !== "agent") {
       api("GET", `/api/v1/org/branches${user.region_code ? `?region=${user.region_code}` : ""}`).then(setBranches, () => setBranches([]));
@@ -32,11 +33,21 @@ export default function RenewalsPage() {
     (async () => {
       setRows(null);
       try {
-        const today = tehranToday();
-        const query = new URLSearchParams({ status: "active", term_end_from: today, term_end_to: addDays(today, 7 * +weeks), limit: "200" });
-        if (branch) query.set("branch_code", branch);
-        const page = await api("GET", `/api/v1/policies?${query}`);
-        const items = [...page.items].sort((a, b) => a.term_end.localeCompare(b.term_end));
+        let items;
+        if (has("GET /api/v1/renewals")) {
+          // With each policy's renewal journey state (campaign); still answers when campaign is down.
+          const query = new URLSearchParams({ weeks, limit: "100" });
+          if (branch) query.set("branch_code", branch);
+          const page = await api("GET", `/api/v1/renewals?${query}`);
+          items = page.items.map((r) => ({ ...r.policy, journey_state: r.journey_state }));
+          setDegraded(page.degraded || []);
+        } else {
+          const today = tehranToday();
+          const query = new URLSearchParams({ status: "active", term_end_from: today, term_end_to: addDays(today, 7 * +weeks), limit: "200" });
+          if (branch) query.set("branch_code", branch);
+          items = (await api("GET", `/api/v1/policies?${query}`)).items;
+        }
+        items.sort((a, b) => a.term_end.localeCompare(b.term_end));
         const withNames = await Promise.all(items.map(async (p) => ({ ...p, holder_name: await holderName(p.holder_id) })));
         setRows(withNames);
         setError(null);
@@ -51,7 +62,7 @@ export default function RenewalsPage() {
     <h1>${t("nav.renewals")}</h1>
     <div class="filters">
       <${Field} as="select" label=${t("renewals.window")} name="weeks" value=${weeks} onChange=${(e) => setWeeks(e.currentTarget.value)}>
-        ${["1", "2", "4", "8"].map((w) => html`<option value=${w}>${t("renewals.weeks", { n: w })}</option>`)}
+        ${["1", "2", "4", "8", "12"].map((w) => html`<option value=${w}>${t("renewals.weeks", { n: w })}</option>`)}
       </${Field}>
       ${showBranchPicker && html`<${Field} as="select" label=${t("customer.branch")} name="branch" value=${branch} onChange=${(e) => setBranch(e.currentTarget.value)}>
         <option value="">${t("renewals.all_branches")}</option>
@@ -59,11 +70,12 @@ export default function RenewalsPage() {
       </${Field}>`}
     </div>
     <${FormError} error=${error} />
+    ${degraded.length > 0 && html`<div class="notice warning" role="status">${t("renewals.degraded")}</div>`}
     ${rows === null ? html`<p aria-busy="true">${t("state.loading")}</p>` : rows.length === 0 ? html`<p class="muted">${t("renewals.none")}</p>` : html`
     <p class="muted" aria-live="polite">${t("renewals.count", { n: rows.length })}</p>
     <div class="table-wrap"><table id="renewals">
       <thead><tr><th scope="col">${t("policy.number")}</th><th scope="col">${t("policy.holder")}</th><th scope="col">${t("policy.product")}</th>
-        <th scope="col">${t("policy.term_end")}</th><th scope="col">${t("policy.premium")}</th><th scope="col">${t("renewals.quote")}</th></tr></thead>
+        <th scope="col">${t("policy.term_end")}</th><th scope="col">${t("policy.premium")}</th><th scope="col">${t("renewals.quote")}</th>${rows.some((p) => p.journey_state) && html`<th scope="col">${t("renewals.journey")}</th>`}</tr></thead>
       <tbody>${rows.map((p) => html`<tr>
         <td><span dir="ltr" class="ltr">${num(p.policy_number)}</span></td>
         <td><a href=${`#/customers/${p.holder_id}`}><bdi>${p.holder_name}</bdi></a></td>
@@ -71,6 +83,7 @@ export default function RenewalsPage() {
         <td><${ExpiryCell} policy=${p} /></td>
         <td class="num">${rials(p.premium)}</td>
         <td>${p.renewal_quote_id ? t("renewals.quote_ready") : t("renewals.quote_none")}</td>
+        ${p.journey_state && html`<td>${tMaybe(`journey.${p.journey_state}`) ?? p.journey_state}</td>`}
       </tr>`)}</tbody>
     </table></div>`}
   </section>`;

@@ -26,10 +26,14 @@ export function useForm(initial) {
   const [errors, setErrors] = useState({});
   const [failure, setFailure] = useState(null);
   const [busy, setBusy] = useState(false);
-  const bind = (name) => ({
-    value: values[name] ?? "",
-    onInput: (e) => setValues((v) => ({ ...v, [name]: e.currentTarget.type === "checkbox" ? e.currentTarget.checked : e.currentTarget.value })),
-  });
+  const bind = (name) => {
+    const update = (e) => {
+      const value = e.currentTarget.type === "checkbox" ? e.currentTarget.checked : e.currentTarget.value;
+      setValues((v) => (v[name] === value ? v : { ...v, [name]: value }));
+    };
+    // Selects report a choice with `change` (keyboard and assistive tech), text fields with `input`.
+    return { value: values[name] ?? "", onInput: update, onChange: update };
+  };
   async function submit(action) {
     setBusy(true);
     setFailure(null);
