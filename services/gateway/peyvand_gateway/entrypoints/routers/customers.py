@@ -40,6 +40,9 @@ _KIND = {"person": customer_pb2.PERSON, "organisation": customer_pb2.ORGANISATIO
 def to_input(body: CustomerCreate | CustomerUpdate) -> tuple[customer_pb2.CustomerInput, list[str]]:
     """The proto input and the field names that were sent (the update mask)."""
     sent = body.model_dump(exclude_unset=True, exclude={"override_duplicate_warning"})
+    if isinstance(body, CustomerCreate):
+        # A create carries its defaults (e.g. kind "person") even when the client left them out.
+        sent = {**body.model_dump(exclude={"override_duplicate_warning"}), **sent}
     fields: dict[str, Any] = {k: v for k, v in sent.items() if v is not None}
     if "kind" in fields:
         fields["kind"] = _KIND[fields["kind"]]
