@@ -1,6 +1,11 @@
 """``python -m peyvand_policy.entrypoints.worker_main``: the policy service's event worker process."""
 
-import eventlet
+import warnings
+
+# eventlet is in maintenance mode; that is known and recorded (docs/adr/0002).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
