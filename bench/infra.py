@@ -6,13 +6,10 @@ free ones, data lives under a temporary folder, and ``close()`` stops everything
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import re
 import shutil
 import tempfile
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,30 +39,14 @@ class Context:
     def mongo_uri(self) -> str:
         return self.mongo.uri
 
-    def management(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        url = f"{self.rabbit.management_url.rstrip('/')}/api/{path}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", "Basic " + base64.b64encode(b"guest:guest").decode())
-        request.add_header("content-type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return json.loads(raw) if raw else None
-
     def new_vhost(self) -> str:
-        vhost = f"b-{uuid.uuid4().hex[:10]}"
-        self.management("PUT", f"vhosts/{vhost}", {})
-        self.management("PUT", f"permissions/{vhost}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
-        return vhost
+        return self.rabbit.new_vhost("b")
 
     def drop_vhost(self, vhost: str) -> None:
-        try:
-            self.management("DELETE", f"vhosts/{vhost}")
-        except OSError:
-            pass
+        self.rabbit.drop_vhost(vhost)
 
     def amqp_uri(self, vhost: str) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.rabbit.amqp_port}/{vhost}"
+        return self.rabbit.amqp_url_for(vhost)
 
     @staticmethod
     def new_db_suffix() -> str:

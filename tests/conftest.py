@@ -7,10 +7,7 @@ temporary folder, and everything started is stopped at the end of the session.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,25 +33,11 @@ class Infra:
     def mongo_uri(self) -> str:
         return self.mongo.uri  # type: ignore[attr-defined,no-any-return]
 
-    def management(self, method: str, path: str, body: dict | None = None) -> object:
-        node = self.rabbit
-        url = f"{node.management_url.rstrip('/')}/api/{path}"  # type: ignore[attr-defined]
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", "Basic " + base64.b64encode(b"guest:guest").decode())
-        request.add_header("content-type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return json.loads(raw) if raw else None
-
     def new_vhost(self) -> str:
-        vhost = f"t-{uuid.uuid4().hex[:10]}"
-        self.management("PUT", f"vhosts/{vhost}", {})
-        self.management("PUT", f"permissions/{vhost}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
-        return vhost
+        return self.rabbit.new_vhost("t")  # type: ignore[attr-defined,no-any-return]
 
     def amqp_uri(self, vhost: str) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.rabbit.amqp_port}/{vhost}"  # type: ignore[attr-defined]
+        return self.rabbit.amqp_url_for(vhost)  # type: ignore[attr-defined,no-any-return]
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from peyvand_devstack.ports import free_ports, port_open, wait_for_port
@@ -251,6 +255,34 @@ class PrivateRabbitNode:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # -- isolation: a vhost per test or benchmark run ---------------------------------------
+    def management(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the node's management HTTP API (``path`` after ``/api/``) as guest."""
+        url = f"{self.management_url.rstrip('/')}/api/{path}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Authorization", "Basic " + base64.b64encode(b"guest:guest").decode())
+        request.add_header("content-type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return json.loads(raw) if raw else None
+
+    def new_vhost(self, prefix: str = "t") -> str:
+        """A fresh vhost guest may use fully: queues and exchanges of one test stay apart."""
+        vhost = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        self.management("PUT", f"vhosts/{vhost}", {})
+        self.management("PUT", f"permissions/{vhost}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+        return vhost
+
+    def drop_vhost(self, vhost: str) -> None:
+        try:
+            self.management("DELETE", f"vhosts/{vhost}")
+        except OSError:
+            pass
+
+    def amqp_url_for(self, vhost: str) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/{vhost}"
 
 
 def _start_installed_broker() -> str:

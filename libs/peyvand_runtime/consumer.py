@@ -26,7 +26,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
 from prometheus_client import Counter, Histogram
 
-from peyvand_runtime import correlation
+from peyvand_runtime import correlation, tracing
 from peyvand_runtime.domain import DomainError
 from peyvand_runtime.envelope import Envelope, EnvelopeError, iso_utc
 from peyvand_runtime.inbox import PRUNE_EVERY, Inbox
@@ -142,11 +142,13 @@ class IdempotentEventHandler(EventHandler):
             return
         message._peyvand_envelope = envelope
         message._peyvand_started = time.monotonic()
+        tracing.remember_event_parent(envelope.event_id, message.headers)  # no-op unless tracing is on
         super().handle_message(envelope, message)
 
     def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
         HANDLING.labels(self.consumer).observe(time.monotonic() - getattr(message, "_peyvand_started", time.monotonic()))
         envelope: Envelope = message._peyvand_envelope
+        tracing.forget_event_parent(envelope.event_id)
         if exc_info is None:
             CONSUMED.labels(self.consumer, "applied").inc()
             self._pending.append((envelope.event_id, message))
@@ -247,9 +249,11 @@ def on_event(source_service: str, event_type: str) -> Callable[[Callable[..., An
     """Decorate a nameko service method ``def handle_x(self, envelope: Envelope)``."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        handler_name = fn.__qualname__
+
         @functools.wraps(fn)
         def handler(self: Any, envelope: Envelope) -> Any:
-            with correlation.bound(envelope.correlation_id):
+            with correlation.bound(envelope.correlation_id), tracing.consume_span(envelope, handler_name):
                 return fn(self, envelope)
 
         return IdempotentEventHandler.decorator(source_service, event_type)(handler)

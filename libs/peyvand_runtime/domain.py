@@ -51,7 +51,7 @@ class ValidationError(DomainError):
         super().__init__(message, violations=violations)
 
     @classmethod
-    def single(cls, field_name: str, description: str) -> "ValidationError":
+    def single(cls, field_name: str, description: str) -> ValidationError:
         return cls([FieldViolation(field_name, description)])
 
 

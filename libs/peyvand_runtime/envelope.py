@@ -20,8 +20,8 @@ def exchange_for(producer: str) -> str:
 
 def iso_utc(instant: dt.datetime) -> str:
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=dt.timezone.utc)
-    return instant.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class EnvelopeError(ValueError):
@@ -39,7 +39,7 @@ class Envelope:
     payload: dict[str, Any]
 
     @classmethod
-    def wrap(cls, event: DomainEvent, producer: str, correlation_id: str, now: dt.datetime) -> "Envelope":
+    def wrap(cls, event: DomainEvent, producer: str, correlation_id: str, now: dt.datetime) -> Envelope:
         return cls(
             event_id=new_id("evt"),
             type=event.type,
@@ -54,7 +54,7 @@ class Envelope:
         return json.dumps({name: getattr(self, name) for name in ENVELOPE_FIELDS}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def parse(cls, body: Any) -> "Envelope":
+    def parse(cls, body: Any) -> Envelope:
         """Validate a received body (bytes, str or an already-decoded dict)."""
         if isinstance(body, (bytes, bytearray)):
             try:

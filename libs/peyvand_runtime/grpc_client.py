@@ -21,7 +21,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import grpc
 
-from peyvand_runtime import correlation, identity
+from peyvand_runtime import correlation, identity, tracing
 from peyvand_runtime.identity import Caller
 
 DEFAULT_TIMEOUT_SECONDS = 2.0
@@ -99,7 +99,8 @@ class PeyvandClientInterceptor(
     grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
     grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
 ):
-    """Adds a default deadline, ``x-correlation-id`` and ``x-peyvand-identity`` to every call.
+    """Adds a default deadline, ``x-correlation-id`` and ``x-peyvand-identity`` to every call
+    (and, when tracing is on, a CLIENT span whose W3C ``traceparent`` goes along).
 
     Metadata the caller passed explicitly wins (a test can send a deliberately bad identity).
     """
@@ -117,9 +118,11 @@ class PeyvandClientInterceptor(
         self.default_timeout = default_timeout
         self.clock = clock
 
-    def _details(self, details: grpc.ClientCallDetails) -> _ClientCallDetails:
+    def _details(self, details: grpc.ClientCallDetails, span: Any = None) -> _ClientCallDetails:
         metadata = list(details.metadata or ())
         present = {key for key, _ in metadata}
+        if span is not None and tracing.TRACEPARENT not in present:
+            metadata.extend(tracing.client_metadata(span))
         if correlation.GRPC_METADATA_KEY not in present:
             metadata.append((correlation.GRPC_METADATA_KEY, correlation.current() or correlation.new_correlation_id()))
         if identity.GRPC_METADATA_KEY not in present:
@@ -134,17 +137,23 @@ class PeyvandClientInterceptor(
             compression=getattr(details, "compression", None),
         )
 
+    def _call(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
+        span = tracing.start_client_span(client_call_details.method)  # None unless tracing is on
+        if span is None:
+            return continuation(self._details(client_call_details), request)
+        return tracing.run_client_call(span, lambda: continuation(self._details(client_call_details, span), request))
+
     def intercept_unary_unary(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
-        return continuation(self._details(client_call_details), request)
+        return self._call(continuation, client_call_details, request)
 
     def intercept_unary_stream(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
-        return continuation(self._details(client_call_details), request)
+        return self._call(continuation, client_call_details, request)
 
     def intercept_stream_unary(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
-        return continuation(self._details(client_call_details), request_iterator)
+        return self._call(continuation, client_call_details, request_iterator)
 
     def intercept_stream_stream(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
-        return continuation(self._details(client_call_details), request_iterator)
+        return self._call(continuation, client_call_details, request_iterator)
 
 
 class ServiceClient(Generic[StubT]):

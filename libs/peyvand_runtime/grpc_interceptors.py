@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import grpc
 from prometheus_client import Counter, Histogram
 
-from peyvand_runtime import correlation, identity
+from peyvand_runtime import correlation, identity, tracing
 from peyvand_runtime.domain import DomainError
 from peyvand_runtime.errors import ErrorDetails, status_for
 
@@ -80,6 +80,7 @@ class _Rpc:
         self.code = grpc.StatusCode.OK
         self.echoed = False
         self.started = time.perf_counter()
+        self.span = tracing.start_server_span(self.full_method, self.metadata)  # None unless tracing is on
         STARTED.labels(service, method).inc()
         context.set_trailing_metadata(((correlation.GRPC_METADATA_KEY, self.correlation_id),))
 
@@ -99,7 +100,7 @@ class _Rpc:
 
     def run(self, fn: Callable[..., T], *args: Any, caller: identity.Caller | None = None) -> T:
         """Call ``fn`` with this call's correlation id and caller bound; map its failures."""
-        with correlation.bound(self.correlation_id), identity.bound(caller):
+        with correlation.bound(self.correlation_id), identity.bound(caller), tracing.activated(self.span):
             try:
                 return fn(*args)
             except Exception as exc:
@@ -151,6 +152,7 @@ class _Rpc:
                 code = _gone_code(self.context)
         HANDLED.labels(self.service, self.method, code.name).inc()
         HANDLING_SECONDS.labels(self.service, self.method).observe(time.perf_counter() - self.started)
+        tracing.end_server_span(self.span, code.name)
 
 
 def _gone_code(context: grpc.ServicerContext) -> grpc.StatusCode:

@@ -23,7 +23,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from peyvand_runtime import logs
+from peyvand_runtime import logs, tracing
 from peyvand_runtime.grpc_interceptors import ServerSpineInterceptor
 from peyvand_runtime.metrics_http import start_metrics_server
 from peyvand_runtime.settings import GrpcServerSettings
@@ -96,6 +96,7 @@ def serve(
     ``/readyz`` is 503 while stopping or when ``readiness()`` is false.
     """
     logs.configure(f"{service_name}-grpc", settings.log_level)
+    tracing.configure(f"{service_name}-grpc")  # no-op unless OTEL_TRACES_ENABLED=true
     stopping = threading.Event()
 
     def ready() -> bool:

@@ -74,7 +74,7 @@ def last_success(database: Database, job: str) -> dt.datetime | None:
     doc = database[JOB_RUNS].find_one({"_id": job}, {"last_success_ms": 1})
     if not doc or not doc.get("last_success_ms"):
         return None
-    return dt.datetime.fromtimestamp(int(doc["last_success_ms"]) / 1000, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(int(doc["last_success_ms"]) / 1000, dt.UTC)
 
 
 def _ms(instant: dt.datetime) -> int:

@@ -1,4 +1,5 @@
-"""Structured JSON logs, one object per line, carrying the process name and correlation id.
+"""Structured JSON logs, one object per line, carrying the process name and correlation id
+(and ``trace_id``/``span_id`` while a span is active, when tracing is on: ``tracing``).
 
 Never log personal data: pass ids (``cus_…``), never national ids, phone numbers or emails.
 """
@@ -11,7 +12,7 @@ import logging
 import sys
 from typing import Any
 
-from peyvand_runtime import correlation
+from peyvand_runtime import correlation, tracing
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -23,7 +24,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "process": self.process_name,
             "logger": record.name,
@@ -32,6 +33,9 @@ class JsonFormatter(logging.Formatter):
         cid = correlation.current()
         if cid:
             entry["correlation_id"] = cid
+        ids = tracing.current_ids()  # None unless tracing is on and a span is active
+        if ids:
+            entry["trace_id"], entry["span_id"] = ids
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value

@@ -7,9 +7,8 @@ it never keeps a stopping process alive.
 
 from __future__ import annotations
 
-import os
-
 import logging
+import os
 import socket
 import threading
 from collections.abc import Callable

@@ -23,6 +23,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from peyvand_runtime import tracing
 from peyvand_runtime.envelope import exchange_for
 from peyvand_runtime.lease import Lease, holder_name
 from peyvand_runtime.outbox import OUTBOX, PENDING
@@ -214,6 +215,8 @@ class OutboxRelay:
                 envelope = json.loads(raw)
                 if oldest_iso is None or envelope["occurred_at"] < oldest_iso:
                     oldest_iso = envelope["occurred_at"]
+                headers = {"correlation_id": envelope.get("correlation_id") or ""}
+                tracing.inject_publish(headers, self.exchange, envelope)  # adds traceparent when tracing is on
                 properties = pika.BasicProperties(
                     content_type="application/json",
                     content_encoding="utf-8",
@@ -222,7 +225,7 @@ class OutboxRelay:
                     type=envelope["type"],
                     correlation_id=envelope.get("correlation_id"),
                     app_id=self.producer,
-                    headers={"correlation_id": envelope.get("correlation_id") or ""},
+                    headers=headers,
                 )
                 self._channel.basic_publish(self.exchange, envelope["type"], raw.encode("utf-8"), properties)
                 self._next_tag += 1

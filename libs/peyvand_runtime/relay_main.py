@@ -8,7 +8,7 @@ import signal
 import threading
 from typing import Any
 
-from peyvand_runtime import logs, store
+from peyvand_runtime import logs, store, tracing
 from peyvand_runtime.metrics_http import start_metrics_server
 from peyvand_runtime.relay import OutboxRelay
 from peyvand_runtime.settings import RelaySettings
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = RelaySettings()
     logs.configure(f"{args.service}-relay", settings.log_level)
+    tracing.configure(f"{args.service}-relay")  # no-op unless OTEL_TRACES_ENABLED=true
     database = store.connect(args.service, settings)
     for name in args.collections.split(","):
         database[name].create_index("outbox_pending")

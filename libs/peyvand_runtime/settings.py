@@ -25,7 +25,7 @@ class ProcessSettings(BaseSettings):
     metrics_port: int = 0
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> "ProcessSettings":
+    def _refuse_placeholder_secrets(self) -> ProcessSettings:
         if self.peyvand_env not in ("development", "test") and self.identity_secret.lower() in PLACEHOLDER_SECRETS:
             raise ValueError("IDENTITY_SECRET must be set to a real secret outside development")
         if self.peyvand_env not in ("development", "test") and len(self.identity_secret) < 32:

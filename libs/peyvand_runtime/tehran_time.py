@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import jdatetime
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 _PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 _ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"

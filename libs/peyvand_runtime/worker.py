@@ -14,7 +14,7 @@ from typing import Any
 import eventlet
 from nameko.runners import ServiceRunner
 
-from peyvand_runtime import consumer, logs, store
+from peyvand_runtime import consumer, logs, store, tracing
 from peyvand_runtime.inbox import Inbox
 from peyvand_runtime.metrics_http import start_metrics_server
 from peyvand_runtime.settings import WorkerSettings
@@ -40,6 +40,7 @@ def run_worker(
     install: Callable[[Any], None] | None = None,
 ) -> None:
     logs.configure(f"{service}-worker", settings.log_level)
+    tracing.configure(f"{service}-worker")  # no-op unless OTEL_TRACES_ENABLED=true
     database = store.connect(service, settings)
     if install:
         install(database)

@@ -37,8 +37,20 @@ class PortPlan:
     grpc: dict[str, int] = field(default_factory=lambda: {"customer": 50051, "policy": 50052, "ticketing": 50053, "campaign": 50054})
     metrics_base: int = 9101
 
+    metrics_ports: list[int] | None = None
+
     def metrics(self, index: int) -> int:
+        if self.metrics_ports is not None:
+            return self.metrics_ports[index]
         return self.metrics_base + index
+
+    @classmethod
+    def on_free_ports(cls) -> PortPlan:
+        """Every port free right now: for tests and benchmarks beside a running stack."""
+        from peyvand_devstack.ports import free_ports
+
+        grpc_ports = free_ports(len(GRPC_SERVICES))
+        return cls(gateway_http=free_ports(1)[0], grpc=dict(zip(GRPC_SERVICES, grpc_ports, strict=True)), metrics_base=0, metrics_ports=free_ports(24))
 
 
 def _py(module: str, *args: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from types import FrameType
 
 from peyvand_devstack.ports import port_open
 from peyvand_devstack.rabbit import ensure_local_broker
+
 from peyvand_stack.harness import http_ready
 from peyvand_stack.processes import PortPlan, ProcessSpec, process_env, process_specs
 from peyvand_stack.supervisor import Child, Supervisor

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 import pika
 import pytest
 from peyvand.customer.v1 import customer_pb2 as pb
-from peyvand_devstack.ports import free_ports
 from peyvand_runtime.ids import new_id
 from peyvand_runtime.settings import ProcessSettings
 from peyvand_runtime.store import connect
@@ -20,9 +19,7 @@ from peyvand_stack.processes import PortPlan, process_specs
 
 @pytest.fixture
 def stack(isolated) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
-    plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), free_ports(4), strict=True)), metrics_base=0)
-    metric_ports = free_ports(20)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     wanted = ("customer-grpc", "customer-worker", "customer-relay", "policy-worker")
     specs = [s for s in process_specs(plan) if s.name in wanted]
     env = isolated.env(CONSUMER_MAX_ATTEMPTS="3", CONSUMER_RETRY_DELAY_MS="100", RELAY_IDLE_SLEEP_SECONDS="0.05")

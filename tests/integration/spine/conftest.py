@@ -4,13 +4,11 @@ relay, and the policy worker that applies ``customer.*`` events, as real process
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable, Iterator
 
 import pika
 import pytest
-from peyvand_devstack.ports import free_ports
 from peyvand_runtime import outbox, store
 from peyvand_runtime.domain import DomainEvent
 from peyvand_runtime.ids import new_id
@@ -29,7 +27,7 @@ class Slice:
 
     def create_customers(self, count: int, prefix: str = "c") -> list[str]:
         ids = []
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         for i in range(count):
             customer_id = new_id("cus")
             snapshot = {"customer_id": customer_id, "display_name": f"مشتری {prefix}{i}", "agent_id": "agt_1", "branch_code": "101", "status": "active"}
@@ -75,9 +73,7 @@ class Slice:
 
 @pytest.fixture
 def spine_slice(isolated) -> Iterator[Slice]:  # type: ignore[no-untyped-def]
-    plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), free_ports(4))), metrics_base=0)
-    metric_ports = free_ports(20)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     specs = [s for s in process_specs(plan) if s.name in ("customer-relay", "policy-worker")]
     stack = Stack(specs, isolated.env(CONSUMER_MAX_ATTEMPTS="3", CONSUMER_RETRY_DELAY_MS="100", RELAY_IDLE_SLEEP_SECONDS="0.05"), plan, isolated.tmp / "logs")
     sl = Slice(isolated, stack)

@@ -15,7 +15,7 @@ def _db(isolated):  # type: ignore[no-untyped-def]
 
 def test_one_holder_at_a_time_and_takeover_after_expiry(isolated) -> None:  # type: ignore[no-untyped-def]
     db = _db(isolated)
-    now = [dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)]
+    now = [dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)]
     a = lease.Lease(db, "job:renewal", "replica-a", 30, clock=lambda: now[0])
     b = lease.Lease(db, "job:renewal", "replica-b", 30, clock=lambda: now[0])
     assert a.acquire()
@@ -65,6 +65,6 @@ def test_inbox_forgets_ids_older_than_its_retention(isolated) -> None:  # type: 
     inbox.record_many(["evt_01KAAAAAAAAAAAAAAAAAAAAAA1", "evt_01KAAAAAAAAAAAAAAAAAAAAAA2"])
     inbox.record_many(["evt_01KAAAAAAAAAAAAAAAAAAAAAA1"])  # a redelivery's record is harmless
     assert inbox.seen("evt_01KAAAAAAAAAAAAAAAAAAAAAA1")
-    later = dt.datetime.now(dt.timezone.utc) + KEEP_FOR + dt.timedelta(minutes=1)
+    later = dt.datetime.now(dt.UTC) + KEEP_FOR + dt.timedelta(minutes=1)
     assert inbox.prune(later) == 2
     assert not inbox.seen("evt_01KAAAAAAAAAAAAAAAAAAAAAA1")

@@ -7,7 +7,6 @@ projection exactly once in effect, whatever happens to the broker and the worker
 from __future__ import annotations
 
 import json
-import threading
 
 from peyvand_runtime.consumer import dead_letter_queue_name
 
