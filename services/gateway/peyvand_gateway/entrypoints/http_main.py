@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import uvicorn
-from peyvand_runtime import logs, protogen
+from peyvand_runtime import logs, protogen, tracing
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ def main() -> None:
 
     settings = GatewaySettings()
     logs.configure("gateway", settings.log_level)
+    tracing.configure("gateway")  # no-op unless OTEL_TRACES_ENABLED=true
     gateway = bootstrap(settings)
     app = create_app(gateway)
     config = uvicorn.Config(

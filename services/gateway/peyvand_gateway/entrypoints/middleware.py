@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from peyvand_runtime import correlation
+from peyvand_runtime import correlation, tracing
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peyvand_gateway.entrypoints.metrics import HTTP_DURATION, HTTP_REQUESTS
@@ -47,6 +47,7 @@ class GatewayMiddleware:
     async def _answer(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         started = time.perf_counter()
         status_holder: dict[str, Any] = {"status": 500, "sent": False}
+        span = tracing.start_http_span(scope.get("method", "GET"))  # None unless tracing is on
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -61,19 +62,21 @@ class GatewayMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            # Logged with the request id only: the request itself may hold personal data.
-            log.exception("unhandled error answering a request", extra={"route": _route(scope), "method": scope.get("method")})
-            if not status_holder["sent"]:
-                response = problem(scope.get("path", ""), 500, "INTERNAL", "internal error; quote the request id when reporting it")
-                await response(scope, receive, send_with_headers)
-        finally:
-            route = _route(scope)
-            method = scope.get("method", "GET")
-            HTTP_REQUESTS.labels(route, method, str(status_holder["status"])).inc()
-            HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
+        with tracing.activated(span):
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception:
+                # Logged with the request id only: the request itself may hold personal data.
+                log.exception("unhandled error answering a request", extra={"route": _route(scope), "method": scope.get("method")})
+                if not status_holder["sent"]:
+                    response = problem(scope.get("path", ""), 500, "INTERNAL", "internal error; quote the request id when reporting it")
+                    await response(scope, receive, send_with_headers)
+            finally:
+                route = _route(scope)
+                method = scope.get("method", "GET")
+                HTTP_REQUESTS.labels(route, method, str(status_holder["status"])).inc()
+                HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
+                tracing.end_http_span(span, method, route, status_holder["status"])
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
