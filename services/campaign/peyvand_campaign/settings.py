@@ -36,6 +36,8 @@ class CampaignSettings(ProcessSettings):
     call_center_phone: str = "021-00000000"
     # Sender loop.
     sender_threads: int = 4
+    # Deliveries claimed per store round trip; each must be sent within sender_claim_seconds.
+    sender_batch_size: int = 100
     sender_claim_seconds: float = 60.0
     sender_idle_sleep_seconds: float = 0.2
     delivery_backoff_seconds: str = "30,120,600,3600"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pymongo
 from peyvand_runtime import outbox
+from pymongo import UpdateOne
 from pymongo.database import Database
 
 from peyvand_campaign.adapters.collections import DELIVERIES, instant
@@ -70,6 +72,61 @@ def claim_due(db: Database, now: dt.datetime, holder: str, claim_for: dt.timedel
         sort=[("due_ms", pymongo.ASCENDING)],
         return_document=pymongo.ReturnDocument.AFTER,
     )
+
+
+def claim_batch(db: Database, now: dt.datetime, token: str, claim_for: dt.timedelta, limit: int) -> list[dict[str, Any]]:
+    """Claim up to ``limit`` due deliveries in three store calls, whatever the batch size.
+
+    (1) find the most overdue candidates (unclaimed, or claimed by a sender whose time ran
+    out); (2) one ``bulk_write`` of conditional claims — each update matches only while the
+    delivery is still queued and unclaimed, so of two senders racing for a delivery exactly
+    one update matches; (3) re-read the candidates carrying this batch's own ``token``: those
+    were won. ``token`` must be unique per batch (holder + counter)."""
+    now_ms = epoch_ms(now)
+    due = {"status": QUEUED, "due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}}
+    candidates = [d["_id"] for d in db[DELIVERIES].find(due, {"_id": 1}).sort("due_ms", pymongo.ASCENDING).limit(limit)]
+    if not candidates:
+        return []
+    until = epoch_ms(now + claim_for)
+    db[DELIVERIES].bulk_write([UpdateOne({"_id": delivery_id, **due}, {"$set": {"claimed_by": token, "claimed_until_ms": until}})
+                               for delivery_id in candidates], ordered=False)
+    won = db[DELIVERIES].find({"_id": {"$in": candidates}}, {"outbox": 0})
+    return sorted((d for d in won if d.get("claimed_by") == token and int(d.get("claimed_until_ms") or 0) == until
+                   and d.get("status") == QUEUED), key=lambda d: int(d.get("due_ms") or 0))
+
+
+def save_many(db: Database, changes: list[tuple[Delivery, dict[str, Any]]], now: dt.datetime) -> list[Delivery]:
+    """Versioned saves of many deliveries in one ``bulk_write`` (each a compare-and-set on its
+    version, events in the same write as for ``save``). Returns the deliveries whose version
+    had moved on (nothing written for them); the rest have their new version."""
+    if not changes:
+        return []
+    stamp = uuid.uuid4().hex
+    ops, staged = [], []
+    for delivery, extra in changes:
+        new_version = delivery.version + 1
+        pending = outbox.envelopes(delivery.pull_events(), "campaign", now, new_version)
+        update: dict[str, Any] = {"$set": {**to_fields(delivery, extra), "version": new_version, "write_stamp": stamp}}
+        if pending:
+            update["$set"][outbox.PENDING] = 1
+            update["$push"] = {outbox.OUTBOX: {"$each": pending}}
+        ops.append(UpdateOne({"_id": delivery.id, "version": delivery.version}, update))
+        staged.append((delivery, new_version))
+    result = db[DELIVERIES].bulk_write(ops, ordered=False)
+    if result.matched_count == len(ops):
+        for delivery, new_version in staged:
+            delivery.version = new_version
+        return []
+    # Some did not match: the matched count is per batch, so look up which writes landed.
+    stored = {d["_id"]: d for d in db[DELIVERIES].find({"_id": {"$in": [d.id for d, _ in staged]}}, {"version": 1, "write_stamp": 1})}
+    conflicts = []
+    for delivery, new_version in staged:
+        doc = stored.get(delivery.id) or {}
+        if int(doc.get("version") or 0) == new_version and doc.get("write_stamp") == stamp:
+            delivery.version = new_version
+        else:
+            conflicts.append(delivery)
+    return conflicts
 
 
 def postpone(db: Database, delivery_id: str, holder: str, until: dt.datetime, why: str) -> None:

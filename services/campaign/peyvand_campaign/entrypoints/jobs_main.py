@@ -53,7 +53,7 @@ class CampaignJobs:
             db=db, senders=self.senders, buckets={c: sending.TokenBucket(r) for c, r in rates.items()},
             links=LinkConfig(settings.public_base_url, settings.unsubscribe_secret, settings.call_center_name, settings.call_center_phone),
             holder=self.holder, claim_for=dt.timedelta(seconds=settings.sender_claim_seconds),
-            backoff=settings.backoff_schedule(), clock=clock.now)
+            backoff=settings.backoff_schedule(), clock=clock.now, batch_size=settings.sender_batch_size)
         self.journey_cfg = journeys.JourneyConfig(settings.marketing_weekly_cap, settings.public_base_url)
         self.lease = Lease(db, f"job:{JOB}", self.holder, settings.lease_seconds, clock=clock.now)
         self.last_reports = 0.0
@@ -63,14 +63,14 @@ class CampaignJobs:
         handled = 0
         while not self.stopping.is_set():
             try:
-                outcome = sending.send_one(self.ctx)
+                outcomes = sending.send_batch(self.ctx)
             except Exception:
-                log.exception("sending a delivery failed unexpectedly; its claim expires and it is retried")
+                log.exception("sending deliveries failed unexpectedly; their claims expire and they are retried")
                 self.stopping.wait(1)
                 continue
-            if outcome is None:
+            if not outcomes:
                 return handled
-            handled += 1
+            handled += len(outcomes)
         return handled
 
     def sender_loop(self) -> None:

@@ -1,15 +1,19 @@
 """Journey use cases: renewal_due plans a window, outcomes stop or convert, lapse and survey start.
 
-Write order for a planned step (crash-safe without transactions): (1) the journey exists
-(inserted on first sight, so its id — part of every dedup key — is fixed), (2) deliveries
-are inserted once by dedup key, (3) the journey is saved with the step marked done and its
+Write order for a planned step (crash-safe without transactions): (1) the journey's id is
+fixed — the stored one, or on first sight one derived from its natural key
+(``journey_id_for``), so the id that is part of every dedup key is the same for every
+handler and every redelivery; (2) deliveries are inserted once by dedup key; (3) the journey
+is written (inserted on first sight, else compare-and-set) with the step marked done and its
 events (agent task) in the same write. A crash between (2) and (3) redelivers the event and
-re-plans the same keys, which insert nothing new.
+re-plans the same keys, which insert nothing new. Store calls for a renewal_due on first
+sight: journey look-up, policy fact upsert, profile read, delivery insert, journey insert.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -35,18 +39,35 @@ class JourneyConfig:
     public_base_url: str = "http://127.0.0.1:8000"
 
 
+def journey_id_for(natural_key: str) -> str:
+    """The id a journey gets on first sight, derived from its natural key, so every handler
+    that sees the same subject computes the same id (and the same delivery dedup keys) before
+    the journey is stored: the deliveries can be inserted first and the journey written once."""
+    digest = int.from_bytes(hashlib.sha256(natural_key.encode()).digest()[:17], "big") >> 6  # 130 bits
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    chars = "".join(alphabet[(digest >> (5 * i)) & 31] for i in range(26))[::-1]
+    return f"jrn_{'0' + chars[1:]}"
+
+
 def _ensure_journey(db: Database, candidate: Journey, now: dt.datetime) -> tuple[Journey, bool]:
+    """The stored journey for the candidate's natural key, or the candidate (not yet stored, id
+    derived from the natural key) — it is inserted by ``_plan_and_queue`` after its deliveries."""
     existing = journeys_repo.by_natural_key(db, candidate.natural_key)
     if existing is not None:
         return existing, False
-    try:
-        journeys_repo.save(db, candidate, now)
-    except pymongo.errors.DuplicateKeyError:
-        existing = journeys_repo.by_natural_key(db, candidate.natural_key)
-        assert existing is not None
-        return existing, False
-    metrics.JOURNEYS.labels(candidate.kind, "started").inc()
+    candidate.id = journey_id_for(candidate.natural_key)
     return candidate, True
+
+
+def _store(db: Database, journey: Journey, now: dt.datetime) -> None:
+    try:
+        journeys_repo.save(db, journey, now)
+    except pymongo.errors.DuplicateKeyError:
+        # Another handler stored the same journey meanwhile (same derived id, same dedup keys):
+        # retry the event, which then finds it and plans nothing twice.
+        raise VersionConflict("the journey was started concurrently; retrying") from None
+    if journey.version == 1:
+        metrics.JOURNEYS.labels(journey.kind, "started").inc()
 
 
 def _plan_and_queue(db: Database, journey: Journey, window: int, now: dt.datetime, cfg: JourneyConfig,
@@ -64,7 +85,7 @@ def _plan_and_queue(db: Database, journey: Journey, window: int, now: dt.datetim
             extra={"window": window, "journey_kind": journey.kind, "ticket_id": journey.ticket_id}), now, cfg.weekly_cap)
         if outcome.status == "skipped":
             journey.record_message_outcome(message.dedup_key, f"skipped:{outcome.reason}", now)
-    journeys_repo.save(db, journey, now)
+    _store(db, journey, now)
     return plan
 
 

@@ -17,6 +17,7 @@ from pymongo.database import Database
 from peyvand_campaign import metrics
 from peyvand_campaign.adapters import deliveries_repo, projections
 from peyvand_campaign.adapters.collections import TEMPLATES
+from peyvand_campaign.adapters.lookup_cache import TtlCache
 from peyvand_campaign.domain.channels import ContactPoints, choose_channel
 from peyvand_campaign.domain.delivery import Delivery
 from peyvand_campaign.domain.frequency import next_allowed_at
@@ -51,14 +52,23 @@ class QueueOutcome:
     send_at: dt.datetime | None = None
 
 
+# name or id -> template id ("" = no such template), for a few seconds (lookup_cache.py):
+# journeys resolve three names per message and most never change.
+_TEMPLATE_IDS = TtlCache()
+
+
 def template_ids(db: Database, names: Mapping[str, str]) -> dict[str, str]:
     """Resolve built-in names to ``tpl_`` ids; channels whose template does not exist are dropped."""
     found: dict[str, str] = {}
     for channel, key in names.items():
-        # Two indexed look-ups rather than one $or (which the embedded store answers with a scan).
-        doc = db[TEMPLATES].find_one({"_id": key} if is_id(key, "tpl") else {"name": key}, {"_id": 1})
-        if doc:
-            found[channel] = doc["_id"]
+        cached = _TEMPLATE_IDS.get(key)
+        if cached is None:
+            # Indexed look-ups one by one rather than one $or (which the embedded store answers with a scan).
+            doc = db[TEMPLATES].find_one({"_id": key} if is_id(key, "tpl") else {"name": key}, {"_id": 1})
+            cached = doc["_id"] if doc else ""
+            _TEMPLATE_IDS.put(key, cached)
+        if cached:
+            found[channel] = cached
     return found
 
 

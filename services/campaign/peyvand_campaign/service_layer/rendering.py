@@ -34,10 +34,21 @@ def customer_name(profile: dict[str, Any]) -> str:
 def context_for(db: Database, cfg: LinkConfig, *, customer_id: str, channel: str, policy_id: str = "",
                 ticket_id: str = "", now: dt.datetime, profile: dict[str, Any] | None = None) -> dict[str, object]:
     profile = profile or projections.profile(db, customer_id) or {}
-    context: dict[str, object] = {"customer_name": customer_name(profile)}
     policy = projections.policy(db, policy_id) if policy_id else None
     agent_id = (policy or {}).get("agent_id") or profile.get("agent_id") or ""
-    agent = projections.agent(db, agent_id) or {}
+    return context_from(cfg, customer_id=customer_id, channel=channel, profile=profile, policy=policy,
+                        agent=projections.agent(db, agent_id), ticket_id=ticket_id, now=now)
+
+
+def agent_id_for(profile: dict[str, Any], policy: dict[str, Any] | None) -> str:
+    return str((policy or {}).get("agent_id") or profile.get("agent_id") or "")
+
+
+def context_from(cfg: LinkConfig, *, customer_id: str, channel: str, profile: dict[str, Any], policy: dict[str, Any] | None,
+                 agent: dict[str, Any] | None, ticket_id: str = "", now: dt.datetime) -> dict[str, object]:
+    """The template context from already-read projections (the sender reads them per batch)."""
+    agent = agent or {}
+    context: dict[str, object] = {"customer_name": customer_name(profile)}
     context["agent_name"] = agent.get("display_name") or cfg.call_center_name
     context["agent_phone"] = agent.get("mobile") or cfg.call_center_phone
     if policy:

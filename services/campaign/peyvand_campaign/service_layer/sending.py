@@ -1,4 +1,4 @@
-"""The sender loop's unit of work: claim one due delivery, re-check, render, send, record.
+"""The sender loop's unit of work: claim a batch of due deliveries, re-check, render, send, record.
 
 Never twice for one journey step: the dedup key made one delivery; a claim (``claimed_by`` /
 ``claimed_until_ms``) gives it to one sender at a time and expires if that sender dies; the
@@ -9,24 +9,27 @@ so a resend after "sent but not yet recorded" returns the first message instead 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from peyvand_runtime.domain import VersionConflict
 from pymongo.database import Database
 
 from peyvand_campaign import metrics
-from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo, projections
-from peyvand_campaign.adapters.collections import CAMPAIGNS, instant
+from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, projections
+from peyvand_campaign.adapters.collections import CAMPAIGNS, JOURNEYS, instant
+from peyvand_campaign.adapters.lookup_cache import TtlCache
 from peyvand_campaign.adapters.senders.base import OutgoingMessage, Sender, SendError
 from peyvand_campaign.domain.consent import may_send
 from peyvand_campaign.domain.delivery import BACKOFF, Delivery
 from peyvand_campaign.domain.quiet_hours import next_send_at, schedule_service_message
-from peyvand_campaign.domain.templates import TemplateContextMissing, render
-from peyvand_campaign.service_layer.rendering import LinkConfig, context_for
+from peyvand_campaign.domain.journeys import ACTIVE
+from peyvand_campaign.domain.templates import Template, TemplateContextMissing, render
+from peyvand_campaign.service_layer.rendering import LinkConfig, agent_id_for, context_from
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,14 @@ class SendContext:
     claim_for: dt.timedelta
     backoff: tuple[dt.timedelta, ...] = BACKOFF
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    batch_size: int = 100
+    templates: TtlCache = field(default_factory=TtlCache)  # template id or name -> Template
+    agents: TtlCache = field(default_factory=TtlCache)  # agent id -> agent directory entry
+    _batches: Iterator[int] = field(default_factory=itertools.count)
+
+    def claim_token(self) -> str:
+        """Unique per claimed batch, so the sender can tell which claims it won."""
+        return f"{self.holder}:{next(self._batches)}"
 
 
 def _recipient(profile: dict[str, object], channel: str) -> tuple[str, tuple[str, ...]]:
@@ -95,29 +106,113 @@ def _cancel(ctx: SendContext, delivery: Delivery, reason: str, now: dt.datetime)
 
 
 def _postpone(ctx: SendContext, doc: dict[str, object], until: dt.datetime, why: str) -> str:
-    deliveries_repo.postpone(ctx.db, str(doc["_id"]), ctx.holder, until, why)
+    deliveries_repo.postpone(ctx.db, str(doc["_id"]), str(doc.get("claimed_by") or ctx.holder), until, why)
     return "postponed"
+
+
+@dataclass
+class _Batch:
+    """What one claimed batch needs from the store, read once per batch (``$in`` on ``_id``)."""
+
+    journeys: dict[str, dict[str, object]]
+    campaigns: dict[str, dict[str, object]]
+    profiles: dict[str, dict[str, object]]
+    policies: dict[str, dict[str, object]]
+    sent: list[tuple[Delivery, dict[str, object]]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, ctx: SendContext, docs: list[dict[str, object]]) -> _Batch:
+        def ids(name: str) -> list[str]:
+            return list(dict.fromkeys(str(d[name]) for d in docs if d.get(name)))
+
+        journey_ids, campaign_ids = ids("journey_id"), ids("campaign_id")
+        journeys = {d["_id"]: d for d in ctx.db[JOURNEYS].find({"_id": {"$in": journey_ids}}, {"status": 1})} if journey_ids else {}
+        campaigns = {d["_id"]: d for d in ctx.db[CAMPAIGNS].find({"_id": {"$in": campaign_ids}}, {"status": 1})} if campaign_ids else {}
+        return cls(journeys, campaigns, projections.profiles(ctx.db, ids("customer_id")), projections.policies(ctx.db, ids("policy_id")))
+
+
+def _template(ctx: SendContext, key: str) -> Template:
+    template = ctx.templates.get(key)
+    if template is None:
+        template, _ = catalogue_repo.get_template(ctx.db, key)
+        ctx.templates.put(key, template)
+    return template  # type: ignore[no-any-return]
+
+
+def _agent(ctx: SendContext, agent_id: str) -> dict[str, object] | None:
+    if not agent_id:
+        return None
+    agent = ctx.agents.get(agent_id)
+    if agent is None:
+        agent = projections.agent(ctx.db, agent_id)
+        ctx.agents.put(agent_id, agent)
+    return agent  # type: ignore[no-any-return]
+
+
+def send_batch(ctx: SendContext) -> list[str]:
+    """Claim up to ``ctx.batch_size`` due deliveries, re-check, render and send each, and record
+    the sent ones in one write. An empty list when nothing is due.
+
+    Store calls per batch, not per message: claim (3), journeys + campaigns + profiles +
+    policies (≤ 4), templates and agents from a short-lived cache, sent records (1)."""
+    now = ctx.clock()
+    docs = deliveries_repo.claim_batch(ctx.db, now, ctx.claim_token(), ctx.claim_for, ctx.batch_size)
+    if not docs:
+        return []
+    batch = _Batch.load(ctx, docs)
+    outcomes: list[str] = []
+    try:
+        for doc in docs:
+            try:
+                outcomes.append(_process(ctx, doc, batch))
+            except Exception:
+                # Its claim expires and another pass retries it (a resend reuses the localid).
+                log.exception("sending a delivery failed unexpectedly", extra={"delivery_id": doc.get("_id")})
+                outcomes.append("error")
+    finally:
+        _record_sent(ctx, batch)
+    return outcomes
 
 
 def send_one(ctx: SendContext) -> str | None:
     """Claim and process one due delivery; ``None`` when nothing is due."""
+    size, ctx.batch_size = ctx.batch_size, 1
+    try:
+        outcomes = send_batch(ctx)
+    finally:
+        ctx.batch_size = size
+    return outcomes[0] if outcomes else None
+
+
+def _record_sent(ctx: SendContext, batch: _Batch) -> None:
+    if not batch.sent:
+        return
     now = ctx.clock()
-    doc = deliveries_repo.claim_due(ctx.db, now, ctx.holder, ctx.claim_for)
-    if doc is None:
-        return None
+    for conflict in deliveries_repo.save_many(ctx.db, batch.sent, now):
+        # Someone changed it after our claim (it was sent: the provider has it under its
+        # localid). Its claim runs out, it is claimed again, and the resend is answered with
+        # the first message's entry, so it is recorded then — still one SMS.
+        log.warning("delivery changed while sending; the next claim settles it", extra={"delivery_id": conflict.id})
+    for delivery, _ in batch.sent:
+        metrics.MESSAGES.labels(delivery.channel, "sent").inc()
+    batch.sent.clear()
+
+
+def _process(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str:
+    now = ctx.clock()
     delivery = deliveries_repo.from_doc(doc)
     if delivery.journey_id:
-        journey = journeys_repo.get(ctx.db, delivery.journey_id)
-        if journey is not None and not journey.is_active:
-            return _cancel(ctx, delivery, f"journey_{journey.status}", now)
+        journey = batch.journeys.get(delivery.journey_id)
+        if journey is not None and journey.get("status") != ACTIVE:
+            return _cancel(ctx, delivery, f"journey_{journey.get('status')}", now)
     if delivery.campaign_id:
-        campaign = ctx.db[CAMPAIGNS].find_one({"_id": delivery.campaign_id}, {"status": 1}) or {}
+        campaign = batch.campaigns.get(delivery.campaign_id) or {}
         if campaign.get("status") in ("stopped",):
             return _cancel(ctx, delivery, "campaign_stopped", now)
         if campaign.get("status") == "paused":
             return _postpone(ctx, doc, now + dt.timedelta(minutes=1), "campaign_paused")
-    profile = projections.profile(ctx.db, delivery.customer_id) or {}
-    consent = may_send(profile.get("consents") or [], delivery.channel, delivery.purpose)
+    profile = batch.profiles.get(delivery.customer_id) or {}
+    consent = may_send(profile.get("consents") or [], delivery.channel, delivery.purpose)  # type: ignore[arg-type]
     if not consent.allowed:
         return _cancel(ctx, delivery, f"consent:{consent.reason}", now)
     about = doc.get("about_instant")
@@ -132,9 +227,11 @@ def send_one(ctx: SendContext) -> str | None:
         metrics.MESSAGES.labels(delivery.channel, "failed").inc()
         return "failed"
     try:
-        template, _ = catalogue_repo.get_template(ctx.db, delivery.template_id)
-        context = context_for(ctx.db, ctx.links, customer_id=delivery.customer_id, channel=delivery.channel,
-                              policy_id=delivery.policy_id, ticket_id=str(doc.get("ticket_id") or ""), now=now, profile=profile)
+        template = _template(ctx, delivery.template_id)
+        policy = batch.policies.get(delivery.policy_id) if delivery.policy_id else None
+        context = context_from(ctx.links, customer_id=delivery.customer_id, channel=delivery.channel, profile=profile,
+                               policy=policy, agent=_agent(ctx, agent_id_for(profile, policy)),
+                               ticket_id=str(doc.get("ticket_id") or ""), now=now)
         rendered = render(template, str(doc.get("language") or "fa"), context)
     except TemplateContextMissing as exc:
         missing = ",".join(v.field for v in exc.violations)
@@ -161,10 +258,8 @@ def send_one(ctx: SendContext) -> str | None:
         metrics.MESSAGES.labels(delivery.channel, "failed" if delivery.status == "failed" else "retried").inc()
         return delivery.status if delivery.status == "failed" else "retried"
     metrics.SEND_SECONDS.labels(delivery.channel).observe(time.monotonic() - started)
-    now = ctx.clock()
-    delivery.mark_sent(receipt.provider_message_id, now)
-    _save(ctx, delivery, now, waiting_for="")
-    metrics.MESSAGES.labels(delivery.channel, "sent").inc()
+    delivery.mark_sent(receipt.provider_message_id, ctx.clock())
+    batch.sent.append((delivery, {"waiting_for": ""}))
     return "sent"
 
 
