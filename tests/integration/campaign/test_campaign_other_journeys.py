@@ -54,6 +54,9 @@ def test_winback_needs_marketing_consent_and_the_weekly_cap_spares_renewals(camp
                   and len([m for m in keen_sms() if RENEWAL_TEXT in m.message]) == 4, 30,
                   "three win-back SMS (the cap) and four renewal SMS")
     jobs.wait_for(lambda: jobs.db["deliveries"].count_documents({"purpose": "marketing"}) == 5, 15, "every win-back step planned")
+    # The provider has the SMS a moment before the sender records them as sent.
+    jobs.wait_for(lambda: jobs.db["deliveries"].count_documents({"customer_id": keen, "purpose": "marketing", "status": "queued"}) == 1,
+                  15, "the sent win-back messages recorded, one held back")
     held = list(jobs.db["deliveries"].find({"customer_id": keen, "purpose": "marketing", "status": "queued"}))
     assert len(held) == 1 and held[0]["waiting_for"] == "frequency_cap", held
     # It may go a week after the first win-back SMS (cap window), not this week.
