@@ -47,3 +47,5 @@ class TicketingJobSettings(TicketingOptions, JobSettings):
     # The SLA sweep runs every job_interval_seconds (default 60); the gauge refresh every:
     gauge_interval_seconds: float = 60.0
     sla_sweep_page_size: int = 500
+    # pages evaluated/written concurrently by one sweep (SLA_SWEEP_THREADS)
+    sla_sweep_threads: int = 3

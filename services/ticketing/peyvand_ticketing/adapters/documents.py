@@ -24,15 +24,16 @@ class TicketDocument(me.Document):
     agent_id = me.StringField()
     status = me.StringField()
     branch_code = me.StringField()
-    first_response_due_at = me.DateTimeField()
-    resolution_due_at = me.DateTimeField()
-    sla_next_check_at = me.DateTimeField()
+    sla_check_ms = me.IntField()
     sla_state = me.StringField()
     outbox_pending = me.IntField()
+    # Only fields some query filters on (every index costs on every write: ADR 0001). The
+    # instants ``first_response_due_at`` / ``resolution_due_at`` / ``sla_next_check_at`` are
+    # stored for people but not indexed (nx-27017 barely uses an index on a datetime); the
+    # sweep queries the integer twin ``sla_check_ms``. ``ticket_number`` stays for uniqueness.
     meta = {**_META, "collection": "tickets", "indexes": [
         {"fields": ["ticket_number"], "unique": True}, "customer_id", "queue_id", "assignee_id", "agent_id",
-        "status", "branch_code", "first_response_due_at", "resolution_due_at", "sla_next_check_at", "sla_state",
-        "outbox_pending",
+        "status", "branch_code", "sla_check_ms", "sla_state", "outbox_pending",
     ]}
 
 
@@ -42,7 +43,7 @@ class ReplyDocument(me.Document):
     id = me.StringField(primary_key=True)
     ticket_id = me.StringField()
     at = me.DateTimeField()
-    meta = {**_META, "collection": "ticket_replies", "indexes": ["ticket_id", "at"]}
+    meta = {**_META, "collection": "ticket_replies", "indexes": ["ticket_id"]}  # read by ticket, ordered by _id
 
 
 class ActivityDocument(me.Document):
@@ -51,7 +52,7 @@ class ActivityDocument(me.Document):
     id = me.StringField(primary_key=True)
     ticket_id = me.StringField()
     at = me.DateTimeField()
-    meta = {**_META, "collection": "ticket_activity", "indexes": ["ticket_id", "at"]}
+    meta = {**_META, "collection": "ticket_activity", "indexes": ["ticket_id"]}  # read by ticket, ordered by _id
 
 
 class TaskDocument(me.Document):

@@ -41,10 +41,18 @@ def list_replies(db: Database, ticket_id: str, include_notes: bool, author_id: s
 
 
 def list_activity(db: Database, ticket_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+    """Oldest first: the entries of the ticket's first write (kept in the ticket document as
+    ``activity_head``, ids ``<ticket>:00000001:<n>``) then ``ticket_activity`` (later versions)."""
+    ticket = db["tickets"].find_one({"_id": ticket_id}, {"activity_head": 1}) or {}
+    head = [doc for doc in ticket.get("activity_head") or [] if not after or doc["_id"] > after]
+    if len(head) >= limit:
+        return head[:limit]
     query: dict[str, Any] = {"ticket_id": ticket_id}
     if after:
         query["_id"] = {"$gt": after}
-    return list(db[ACTIVITY].find(query).sort("_id", 1).limit(limit))
+    rest = list(db[ACTIVITY].find(query).sort("_id", 1).limit(limit))
+    merged = {doc["_id"]: doc for doc in head + rest}  # a ticket written before activity_head: rows only
+    return [merged[key] for key in sorted(merged)][:limit]
 
 
 def at_of(doc: dict[str, Any]) -> dt.datetime:

@@ -2,9 +2,13 @@
 
 The activity log is not embedded (it is unbounded): entries the aggregate appended since it
 was loaded go to ``ticket_activity`` right after the ticket's write succeeded, keyed
-``<ticket_id>:<version>:<n>`` so a retried write cannot duplicate them. The document also
-carries the derived, indexed fields the sweep and the lists query: ``sla_next_check_at``,
-``sla_state``, ``sla_bucket`` (``<queue>|<state>``, for the dashboard ``$group``).
+``<ticket_id>:<version>:<n>`` so a retried write cannot duplicate them. The entries of the
+first write (opened, auto-assigned) travel inside the ticket's insert as ``activity_head``
+(same ids; one write fewer per OpenTicket); ``reply_repo.list_activity`` reads both. The
+document also carries the derived fields the sweep and the lists query: ``sla_next_check_at``
+(for people) and its integer twin ``sla_check_ms`` (indexed, what the sweep queries: nx-27017
+barely uses an index on a datetime), ``sla_state``, ``sla_bucket`` (``<queue>|<state>``, for
+the dashboard ``$group``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,14 @@ TICKETS = "tickets"
 ACTIVITY = "ticket_activity"
 PRODUCER = "ticketing"
 NOT_FOUND_CODE = "TICKET_NOT_FOUND"
+ACTIVITY_HEAD = "activity_head"
+# What reads of whole tickets leave out (the pending envelopes and the embedded first activity).
+TICKET_PROJECTION = {"outbox": 0, ACTIVITY_HEAD: 0}
+
+
+def instant_ms(value: dt.datetime | None) -> int | None:
+    """Integer milliseconds since the epoch: the indexed, comparable form of an instant."""
+    return None if value is None else int(value.timestamp() * 1000)
 
 
 def _utc(value: Any) -> dt.datetime | None:
@@ -63,12 +75,14 @@ def _sla_from_doc(doc: dict[str, Any], top: dict[str, Any]) -> sla_rules.TicketS
     )
 
 
-SLA_FIELDS = frozenset({"sla", "first_response_due_at", "resolution_due_at", "sla_next_check_at", "sla_state", "sla_bucket", "updated_at"})
+SLA_FIELDS = frozenset({"sla", "first_response_due_at", "resolution_due_at", "sla_next_check_at", "sla_check_ms", "sla_state",
+                        "sla_bucket", "updated_at"})
 
 
 def to_fields(ticket: Ticket, calendar: BusinessCalendar, policy: sla_rules.SlaPolicy) -> dict[str, Any]:
     assert ticket.sla is not None
     state = stored_sla_state(ticket)
+    check_at = next_check_at(ticket, calendar, policy)
     return {
         "ticket_number": ticket.ticket_number, "type": ticket.type, "category": ticket.category, "channel": ticket.channel,
         "customer_id": ticket.customer_id, "subject": ticket.subject, "description": ticket.description,
@@ -78,7 +92,7 @@ def to_fields(ticket: Ticket, calendar: BusinessCalendar, policy: sla_rules.SlaP
         "updated_at": ticket.updated_at, "first_responded_at": ticket.first_responded_at, "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at, "reopen_count": ticket.reopen_count, "sla": _sla_to_doc(ticket.sla),
         "first_response_due_at": ticket.sla.first_response_due_at, "resolution_due_at": ticket.sla.resolution_due_at,
-        "sla_next_check_at": next_check_at(ticket, calendar, policy), "sla_state": state,
+        "sla_next_check_at": check_at, "sla_check_ms": instant_ms(check_at), "sla_state": state,
         "sla_bucket": f"{ticket.queue_id or '-'}|{state}",
         "attachments": [{"name": a.name, "size_bytes": a.size_bytes, "content_type": a.content_type, "storage_key": a.storage_key}
                         for a in ticket.attachments],
@@ -110,7 +124,7 @@ class TicketRepository:
         self.activity: Collection = db[ACTIVITY]
 
     def get(self, ticket_id: str) -> Ticket | None:
-        doc = self.collection.find_one({"_id": ticket_id}, {"outbox": 0})
+        doc = self.collection.find_one({"_id": ticket_id}, TICKET_PROJECTION)
         return None if doc is None else from_doc(doc)
 
     def require(self, ticket_id: str) -> Ticket:
@@ -132,6 +146,10 @@ class TicketRepository:
         if only is not None and ticket.version:
             fields = {k: v for k, v in fields.items() if k in only}
         events = ticket.pull_events()
+        head: list[dict[str, Any]] = []
+        if ticket.version == 0:  # the first entries ride in the insert (ids as if written to ticket_activity)
+            head = [activity_doc(ticket.id, 1, i, entry) for i, entry in enumerate(ticket.activity)]
+            fields = {**fields, ACTIVITY_HEAD: head}
         try:
             if ticket.version == 0:
                 version = outbox.insert_new(self.collection, ticket.id, fields, events, PRODUCER, now)
@@ -144,7 +162,7 @@ class TicketRepository:
             raise
         ticket.version = version
         entries, ticket.activity = ticket.activity, []
-        docs = [activity_doc(ticket.id, version, i, entry) for i, entry in enumerate(entries)]
+        docs = [] if head else [activity_doc(ticket.id, version, i, entry) for i, entry in enumerate(entries)]
         if activity_sink is not None:
             activity_sink.extend(docs)
         else:
@@ -152,13 +170,16 @@ class TicketRepository:
         return version
 
     def save_sla_batch(self, batch: list[Ticket], now: dt.datetime, calendar: BusinessCalendar,
-                       policy: sla_rules.SlaPolicy, write_id: str) -> tuple[list[tuple[Ticket, list[Any]]], list[Ticket]]:
+                       policy: sla_rules.SlaPolicy, write_id: str,
+                       stored: dict[str, dict[str, Any]] | None = None) -> tuple[list[tuple[Ticket, list[Any]]], list[Ticket]]:
         """The sweep's write: one ``bulk_write`` of compare-and-set updates (SLA fields + outbox) per page.
 
         Same guarantees as ``outbox.update_versioned`` per ticket (state and events in one
         document write, refused on a stale version) at a fraction of the round trips. Each
         update also stamps ``sla_write_id``, so when fewer than all matched we can tell which
-        tickets were written by this sweep. Returns (saved tickets with their events, conflicts).
+        tickets were written by this sweep. ``stored``: the documents the tickets were loaded from;
+        fields whose value did not change are left out of the ``$set`` (a smaller write, and an
+        instant not rewritten stays a datetime on nx-27017). Returns (saved, conflicts).
         """
         ops: list[UpdateOne] = []
         pending: list[tuple[Ticket, list[Any], int]] = []
@@ -166,6 +187,9 @@ class TicketRepository:
             if ticket.sla is not None:
                 ticket.sla.refresh_due(calendar)
             fields = {k: v for k, v in to_fields(ticket, calendar, policy).items() if k in SLA_FIELDS}
+            before = (stored or {}).get(ticket.id)
+            if before is not None:
+                fields = {k: v for k, v in fields.items() if k not in before or not _same(before[k], v)}
             events = ticket.pull_events()
             new_version = ticket.version + 1
             envelopes = outbox.envelopes(events, PRODUCER, now, new_version)
@@ -209,16 +233,16 @@ class TicketRepository:
         """Newest first by id (ULIDs sort by creation time); keyset paging on ``_id``."""
         if after_id:
             query = {**query, "_id": {"$lt": after_id}}
-        cursor = self.collection.find(query, {"outbox": 0}).sort("_id", -1).limit(limit)
+        cursor = self.collection.find(query, TICKET_PROJECTION).sort("_id", -1).limit(limit)
         return [from_doc(doc) for doc in cursor]
 
-    def due_for_sla_check(self, now: dt.datetime, skip: list[str], limit: int) -> list[Ticket]:
-        query: dict[str, Any] = {"sla_next_check_at": {"$lte": now}}
-        if skip:
-            query["_id"] = {"$nin": skip}
-        # No sort: the set is what matters, and sorting an instant field is unreliable on nx-27017.
-        cursor = self.collection.find(query, {"outbox": 0}).limit(limit)
-        return [from_doc(doc) for doc in cursor]
+    def due_ids(self, now: dt.datetime) -> list[str]:
+        """Ids of the tickets with an SLA check due at ``now`` (indexed integer key; ids only)."""
+        return [doc["_id"] for doc in self.collection.find({"sla_check_ms": {"$lte": instant_ms(now)}}, {"_id": 1})]
+
+    def load_many(self, ids: list[str]) -> list[tuple[Ticket, dict[str, Any]]]:
+        """Tickets by id (``$in`` on ``_id`` uses the primary key), with the documents they came from."""
+        return [(from_doc(doc), doc) for doc in self.collection.find({"_id": {"$in": ids}}, TICKET_PROJECTION)]
 
     def ids_for_customer(self, customer_id: str) -> Iterator[str]:
         for doc in self.collection.find({"customer_id": customer_id}, {"_id": 1}):
@@ -226,6 +250,20 @@ class TicketRepository:
 
     def open_ids_for_assignee(self, assignee_id: str) -> int:
         return sum(1 for _ in self.collection.find({"assignee_id": assignee_id, "status": {"$in": ["new", "open", "pending_customer"]}}, {"_id": 1}))
+
+
+def _same(stored: Any, value: Any) -> bool:
+    """Whether a stored value equals the one about to be written (instants compared as instants)."""
+    if isinstance(value, dt.datetime):
+        try:  # the store keeps milliseconds (pymongo truncates): compare at that precision
+            return stored_instant(stored) in (value, value.replace(microsecond=value.microsecond // 1000 * 1000))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(value, dict) and isinstance(stored, dict):
+        return stored.keys() == value.keys() and all(_same(stored[k], v) for k, v in value.items())
+    if isinstance(value, list) and isinstance(stored, list):
+        return len(stored) == len(value) and all(_same(a, b) for a, b in zip(stored, value, strict=True))
+    return bool(stored == value) and type(stored) is type(value)
 
 
 def activity_doc(ticket_id: str, version: int, index: int, entry: ActivityEntry) -> dict[str, Any]:

@@ -44,9 +44,10 @@ def _context(settings: TicketingJobSettings) -> Context:
                      calendar_ttl=0.0)
 
 
-def run_once(ctx: Context, now: dt.datetime, page_size: int, lease: Lease | None = None) -> dict[str, Any]:
+def run_once(ctx: Context, now: dt.datetime, page_size: int, lease: Lease | None = None,
+             threads: int = sla_sweep.DEFAULT_THREADS) -> dict[str, Any]:
     with bound(JOBS_CALLER):
-        report = sla_sweep.sweep(ctx, now, page_size, keep_alive=lease.acquire if lease else None)
+        report = sla_sweep.sweep(ctx, now, page_size, keep_alive=lease.acquire if lease else None, threads=threads)
     return report.as_dict()
 
 
@@ -65,7 +66,7 @@ def loop(settings: TicketingJobSettings) -> None:
     while not stopping.is_set():
         try:
             if lease.acquire():
-                report = run_once(ctx, utc_now(), settings.sla_sweep_page_size, lease)
+                report = run_once(ctx, utc_now(), settings.sla_sweep_page_size, lease, settings.sla_sweep_threads)
                 if report["evaluated"]:
                     log.info("sla sweep", extra=report)
                 if time.monotonic() >= next_gauge:
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure("ticketing-jobs", settings.log_level)
     if args.command == "sla-sweep":
         ctx = _context(settings)
-        print(json.dumps(run_once(ctx, args.now or utc_now(), settings.sla_sweep_page_size)), flush=True)
+        print(json.dumps(run_once(ctx, args.now or utc_now(), settings.sla_sweep_page_size, threads=settings.sla_sweep_threads)), flush=True)
     elif args.command == "refresh-gauge":
         ctx = _context(settings)
         started = time.monotonic()

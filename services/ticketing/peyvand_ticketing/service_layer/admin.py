@@ -11,6 +11,7 @@ from peyvand_runtime.tehran_time import parse_jalali
 
 from peyvand_ticketing.adapters import calendar_repo
 from peyvand_ticketing.adapters.queue_repo import member_doc
+from peyvand_ticketing.adapters.ticket_repo import instant_ms
 from peyvand_ticketing.domain.assignment import ANY_CATEGORY, STRATEGIES, QueueMember
 from peyvand_ticketing.service_layer.context import Context, require_admin
 
@@ -106,7 +107,7 @@ def remove_holiday(ctx: Context, caller: Caller, date: str, date_jalali: str) ->
 def _after_calendar_change(ctx: Context, day: dt.date) -> None:
     """Due times of open tickets that run past the changed day are stale: ask the sweep to look now.
 
-    Only ``sla_next_check_at`` (a scheduling hint, not aggregate state) is touched; the sweep
+    Only ``sla_next_check_at`` / ``sla_check_ms`` (a scheduling hint, not aggregate state) is touched; the sweep
     re-evaluates those tickets with the new calendar and saves them with compare-and-set.
     """
     ctx.calendars.invalidate()
@@ -114,5 +115,5 @@ def _after_calendar_change(ctx: Context, day: dt.date) -> None:
 
     ctx.db["tickets"].update_many(
         {"resolution_due_at": {"$gte": start_of_tehran_day(day)}, "status": {"$in": ["new", "open"]}},
-        {"$set": {"sla_next_check_at": ctx.now()}},
+        {"$set": {"sla_next_check_at": ctx.now(), "sla_check_ms": instant_ms(ctx.now())}},
     )

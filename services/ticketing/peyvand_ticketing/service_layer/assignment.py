@@ -21,14 +21,15 @@ def member_loads(ctx: Context, doc: dict[str, Any]) -> dict[str, int]:
 
 def auto_assign(ctx: Context, queue_doc: dict[str, Any], category: str) -> str | None:
     """The next assignee (None: nobody eligible, the ticket waits in the queue)."""
-    doc = queue_doc
     decision = None
-    for _ in range(CAS_ATTEMPTS):
-        queue = to_queue(doc, member_loads(ctx, doc))
-        decision = choose_assignee(queue, category, RoundRobinState(int(doc.get("rr_last_index", -1))))
-        if not decision.assigned:
-            return None
-        if ctx.queues.advance_round_robin(doc, decision.state):
-            return decision.assignee_id
-        doc = ctx.queues.require(doc["_id"])  # another ticket took a turn meanwhile: decide again
+    with ctx.queues.assignment_lock(queue_doc["_id"]):  # this process's turns one at a time
+        doc = ctx.queues.latest(queue_doc)  # the newest copy this process has (its own turns included)
+        for _ in range(CAS_ATTEMPTS):
+            queue = to_queue(doc, member_loads(ctx, doc))
+            decision = choose_assignee(queue, category, RoundRobinState(int(doc.get("rr_last_index", -1))))
+            if not decision.assigned:
+                return None
+            if ctx.queues.advance_round_robin(doc, decision.state):
+                return decision.assignee_id
+            doc = ctx.queues.require(doc["_id"])  # another process took a turn meanwhile: decide again
     return decision.assignee_id if decision else None

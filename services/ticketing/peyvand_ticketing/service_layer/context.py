@@ -13,6 +13,7 @@ from pymongo.database import Database
 
 from peyvand_ticketing.adapters import documents
 from peyvand_ticketing.adapters.calendar_repo import CalendarProvider, seed
+from peyvand_ticketing.adapters.numbering import TicketNumbers
 from peyvand_ticketing.adapters.queue_repo import QueueRepository
 from peyvand_ticketing.adapters.task_repo import TaskRepository
 from peyvand_ticketing.adapters.ticket_repo import TicketRepository
@@ -32,8 +33,10 @@ class Context:
     tickets: TicketRepository = field(init=False)
     tasks: TaskRepository = field(init=False)
     queues: QueueRepository = field(init=False)
+    numbers: TicketNumbers = field(init=False)
 
     def __post_init__(self) -> None:
+        self.numbers = TicketNumbers(self.db)
         self.tickets = TicketRepository(self.db)
         self.tasks = TaskRepository(self.db)
         self.queues = QueueRepository(self.db)

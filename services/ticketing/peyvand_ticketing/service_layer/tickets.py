@@ -15,7 +15,6 @@ from peyvand_runtime.ids import is_id, new_id
 
 from peyvand_ticketing import metrics
 from peyvand_ticketing.adapters import customer_refs, reply_repo
-from peyvand_ticketing.adapters.numbering import next_ticket_number
 from peyvand_ticketing.adapters.queue_repo import to_queue
 from peyvand_ticketing.domain.assignment import validate_manual_assignment
 from peyvand_ticketing.domain.task import Task, tasks_for_opened_ticket
@@ -60,15 +59,13 @@ def _claim_idempotency(ctx: Context, caller: Caller, cmd: OpenTicketCommand) -> 
         raise ValidationError.single("idempotency_key", "must be at most 128 characters")
     key = f"{caller.principal}:{cmd.idempotency_key}"
     fingerprint = cmd.fingerprint()
-    doc = ctx.db[IDEMPOTENCY].find_one({"_id": key})
-    if doc is None:
-        ticket_id = new_id("tkt")
-        try:
-            ctx.db[IDEMPOTENCY].insert_one({"_id": key, "ticket_id": ticket_id, "fingerprint": fingerprint, "at": ctx.now()})
-            return ticket_id, False
-        except pymongo.errors.DuplicateKeyError:
-            doc = ctx.db[IDEMPOTENCY].find_one({"_id": key})
-            assert doc is not None
+    ticket_id = new_id("tkt")
+    try:  # a new key (the usual case) costs one write; a reused one the failed insert and a read
+        ctx.db[IDEMPOTENCY].insert_one({"_id": key, "ticket_id": ticket_id, "fingerprint": fingerprint, "at": ctx.now()})
+        return ticket_id, False
+    except pymongo.errors.DuplicateKeyError:
+        doc = ctx.db[IDEMPOTENCY].find_one({"_id": key})
+        assert doc is not None
     if doc["fingerprint"] != fingerprint:
         raise DomainError("this idempotency key was used for a different ticket", code="IDEMPOTENCY_KEY_REUSED")
     return doc["ticket_id"], True
@@ -103,7 +100,7 @@ def open_ticket(ctx: Context, caller: Caller, cmd: OpenTicketCommand) -> tuple[T
     now = ctx.now()
     if queue_doc is None:
         queue_doc = ctx.queues.route(branch_code, cmd.category.strip())
-    ticket = _build(ctx, cmd, next_ticket_number(ctx.db, now), customer_id, branch_code, agent_id,
+    ticket = _build(ctx, cmd, ctx.numbers.next(now), customer_id, branch_code, agent_id,
                     queue_doc["_id"] if queue_doc else None, ticket_id, opened_by=caller.principal)
     if queue_doc is not None:
         assignee = auto_assign(ctx, queue_doc, ticket.category)
