@@ -1,5 +1,6 @@
-"""The real stack behind the web UI tests: gateway, customer and policy processes on free ports,
-demo users, and a few customers and policies created through the gateway's own API."""
+"""The real stack behind the web UI tests: gateway, customer, policy, ticketing and campaign
+processes on free ports, demo users, and a few customers and policies created through the
+gateway's own API."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from peyvand_devstack.ports import free_ports
 from peyvand_stack.harness import Stack
 from peyvand_stack.processes import PortPlan, process_specs
 
-# Customer, the policy and ticketing projections of customers they need, and the gateway.
-PROCESSES = ("customer-grpc", "customer-relay", "policy-grpc", "policy-worker", "policy-relay", "ticketing-grpc", "ticketing-worker", "gateway")
+# Customer, the policy, ticketing and campaign projections of customers they need, and the
+# gateway. Campaign runs its gRPC server (segments, templates, campaigns) and its worker (the
+# customer profiles segments select from); no campaign jobs or sender loop, so nothing is sent.
+PROCESSES = (
+    "customer-grpc", "customer-relay", "policy-grpc", "policy-worker", "policy-relay", "ticketing-grpc", "ticketing-worker",
+    "campaign-grpc", "campaign-worker", "gateway",
+)
 AGENT_1 = "agt_01JG0000000000000000000AG1"  # the demo agent of branch 1021
 JWT_SECRET = "e2e-jwt-secret-" + "j" * 32
 IDENTITY_SECRET = "e2e-identity-secret-" + "i" * 32
@@ -66,7 +72,18 @@ class WebStack:
         http_port, *metric_ports = free_ports(21)
         plan = PortPlan(gateway_http=http_port, grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), grpc_ports, strict=True)), metrics_base=0)
         plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
-        self.env = base_env(mongo_uri, self.db_suffix, amqp_uri)
+        closed_sms, closed_push, closed_smtp = free_ports(3)  # nothing listens there: no message leaves
+        self.env = base_env(
+            mongo_uri,
+            self.db_suffix,
+            amqp_uri,
+            {
+                "SMS_BASE_URL": f"http://127.0.0.1:{closed_sms}",
+                "PUSH_BASE_URL": f"http://127.0.0.1:{closed_push}",
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(closed_smtp),
+            },
+        )
         specs = [s for s in process_specs(plan) if s.name in PROCESSES]
         self.stack = Stack(specs, self.env, plan, log_dir)
         self.mongo_uri = mongo_uri

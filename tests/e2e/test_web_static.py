@@ -48,6 +48,21 @@ def test_every_label_the_code_names_is_in_the_tables() -> None:
         "level": ("high", "medium", "low"),
         "jmonth": tuple(str(m) for m in range(1, 13)),
         "gmonth": tuple(str(m) for m in range(1, 13)),
+        # Campaigns, tasks, holidays (pages/campaign-parts.js, campaign.js, task-parts.js, holidays.js).
+        "rfield": ("city", "province", "branch_code", "agent_id", "age_band", "roles", "tags", "product_line", "policy_status", "term_end", "premium"),
+        "rop": ("eq", "in", "not_in", "contains", "gte", "lte", "between", "exists"),
+        "rule": ("yes", "no", "has_value", "no_value"),
+        "segment": ("all", "any"),
+        "cmpstatus": ("draft", "scheduled", "running", "paused", "stopped", "completed"),
+        "campaign": (
+            *(f"r_{k}" for k in ("sent", "delivered", "failed", "opted_out", "converted", "customers_messaged", "queued", "skipped")),
+            *(a for a in ("start", "pause", "stop")),
+            *(f"done_{a}" for a in ("start", "pause", "stop")),
+        ),
+        "taskkind": ("renewal_call", "call_back", "visit", "follow_up"),
+        "taskstatus": ("open", "done", "cancelled"),
+        "holiday": ("source_admin", "source_seed"),
+        "lang": ("fa", "en"),
     }.items():
         used |= {f"{prefix}.{v}" for v in values}
     assert sorted(used - set(fa)) == []

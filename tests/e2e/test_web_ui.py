@@ -68,7 +68,7 @@ def test_wrong_password_is_refused_in_persian_and_the_username_stays(page: Page)
 
 def test_staff_finds_a_customer_opens_the_360_and_logs_a_call_in_persian(page: Page, web: WebStack) -> None:
     sign_in(page, "staff")
-    assert nav_labels(page) == ["خانه", "مشتری جدید", "تمدیدهای پیش رو", "داشبورد", "درخواست‌ها", "شعب و نمایندگان"]
+    assert nav_labels(page) == ["خانه", "مشتری جدید", "تمدیدهای پیش رو", "داشبورد", "درخواست‌ها", "کارهای من", "شعب و نمایندگان"]
 
     # Any spelling: Arabic yeh in the query finds «علی رضایی»; the list is keyboard-driven.
     page.find("body").send_keys("/")
@@ -151,7 +151,7 @@ def test_english_is_left_to_right_gregorian_with_latin_digits_and_is_remembered(
     page.click(".lang-switch")
     page.wait(lambda: page.js("return document.documentElement.dir") == "ltr", what="LTR")
     assert page.js("return document.documentElement.lang") == "en"
-    assert nav_labels(page) == ["Home", "New customer", "Renewals due", "Dashboard", "Tickets", "Branches and agents"]
+    assert nav_labels(page) == ["Home", "New customer", "Renewals due", "Dashboard", "Tickets", "My tasks", "Branches and agents"]
     hits = search(page, "09121234567")
     assert "09121234567" in hits[0]
     page.find("#global-search").send_keys(Keys.ENTER)
@@ -216,13 +216,13 @@ def test_the_browser_converts_dates_like_jdatetime(page: Page) -> None:
 
 def test_nav_follows_the_role(page: Page) -> None:
     sign_in(page, "marketing")
-    assert nav_labels(page) == ["خانه", "داشبورد"]
+    assert nav_labels(page) == ["خانه", "داشبورد", "بخش‌بندی مشتریان", "قالب‌های پیام", "کمپین‌ها"]
     page.click("#sign-out")
     sign_in(page, "agent")
-    assert nav_labels(page) == ["خانه", "مشتری جدید", "تمدیدهای پیش رو", "درخواست‌ها"]
+    assert nav_labels(page) == ["خانه", "مشتری جدید", "تمدیدهای پیش رو", "درخواست‌ها", "کارهای من"]
     page.click("#sign-out")
     sign_in(page, "admin")
-    assert "شعب و نمایندگان" in nav_labels(page)
+    assert {"شعب و نمایندگان", "تعطیلات", "کمپین‌ها"} <= set(nav_labels(page))
 
 
 def test_renewals_list_and_help_overlay(page: Page, web: WebStack) -> None:

@@ -9,6 +9,7 @@ import { errorMessage } from "../ui/forms.js";
 import { ContactsSection, HouseholdSection, TimelineSection, TicketsSection, MessagesSection } from "./customer-sections.js";
 import { OpenTicketDialog } from "./ticket-parts.js";
 import { PoliciesSection } from "./customer-policies.js";
+import { CustomerTasksSection } from "./customer-tasks.js";
 import { InteractionDialog } from "./interaction-dialog.js";
 import { DuplicatesDialog } from "./duplicates-dialog.js";
 import { QuoteDialog } from "./policy-dialogs.js";
@@ -69,6 +70,7 @@ export default function Customer360Page({ params }) {
     </div>
     <${PoliciesSection} policies=${data.policies} customer=${c} canWork=${canWork} onChanged=${closeAndReload} />
     ${"tickets" in data && html`<${TicketsSection} tickets=${data.tickets} />`}
+    ${canWork && has("GET /api/v1/tasks") && html`<${CustomerTasksSection} customerId=${id} />`}
     ${"messages" in data && html`<${MessagesSection} messages=${data.messages} />`}
     <${TimelineSection} entries=${data.timeline} />
     ${dialog === "log" && html`<${InteractionDialog} customerId=${id} onClose=${() => setDialog(null)} onDone=${() => closeAndReload(t("log.saved"))} />`}

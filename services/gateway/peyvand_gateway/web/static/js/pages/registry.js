@@ -1,10 +1,11 @@
 // Every screen: one module per page, who may see it, and the API operations it needs.
 // A page appears (route and nav item) only when the gateway's OpenAPI document has every
-// operation in `needs`, so nothing is shown that the API cannot back. To add a page (tickets,
-// campaigns, dashboard), write its module and add (uncomment) one line here.
+// operation in `needs`, so nothing is shown that the API cannot back. To add a page, write its
+// module and add one line here (first match wins: fixed paths before `:id` ones).
 
 export const ROLES = ["agent", "staff", "manager", "marketing", "admin"];
 const WORKERS = ["agent", "staff", "manager", "admin"];
+const PLANNERS = ["marketing", "admin"]; // the gateway's campaign endpoints refuse other roles
 
 export const PAGES = [
   { path: "/", module: "./home.js", nav: "nav.home", roles: ROLES, needs: ["GET /api/v1/customers"] },
@@ -15,8 +16,12 @@ export const PAGES = [
   { path: "/dashboard", module: "./dashboard.js", nav: "nav.dashboard", roles: ["staff", "manager", "marketing", "admin"], needs: ["GET /api/v1/dashboards/overview"] },
   { path: "/tickets", module: "./tickets.js", nav: "nav.tickets", roles: WORKERS, needs: ["GET /api/v1/tickets"] },
   { path: "/tickets/:id", module: "./ticket.js", roles: WORKERS, needs: ["GET /api/v1/tickets/{ticket_id}", "GET /api/v1/tickets/{ticket_id}/replies"] },
-  // Not built yet (their nav labels are in the tables):
-  // { path: "/campaigns", module: "./campaigns.js", nav: "nav.campaigns", roles: ["marketing", "manager", "admin"], needs: ["POST /api/v1/campaigns", "GET /api/v1/segments", "GET /api/v1/templates"] },
+  { path: "/tasks", module: "./tasks.js", nav: "nav.tasks", roles: WORKERS, needs: ["GET /api/v1/tasks"] },
+  { path: "/segments", module: "./segments.js", nav: "nav.segments", roles: PLANNERS, needs: ["GET /api/v1/segments", "POST /api/v1/segments", "POST /api/v1/segments/preview"] },
+  { path: "/templates", module: "./templates.js", nav: "nav.templates", roles: PLANNERS, needs: ["GET /api/v1/templates", "POST /api/v1/templates", "POST /api/v1/templates/preview"] },
+  { path: "/campaigns", module: "./campaigns.js", nav: "nav.campaigns", roles: PLANNERS, needs: ["POST /api/v1/campaigns", "GET /api/v1/segments", "GET /api/v1/templates", "GET /api/v1/campaigns/{campaign_id}/results"] },
+  { path: "/campaigns/:id", module: "./campaign.js", roles: PLANNERS, needs: ["GET /api/v1/campaigns/{campaign_id}/results"] },
+  { path: "/holidays", module: "./holidays.js", nav: "nav.holidays", roles: ["admin"], needs: ["GET /api/v1/holidays", "PUT /api/v1/holidays"] },
   { path: "/org", module: "./org.js", nav: "nav.org", roles: ["staff", "manager", "admin"], needs: ["GET /api/v1/org/agents", "GET /api/v1/org/branches"] },
 ];
 
