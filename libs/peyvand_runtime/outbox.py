@@ -16,12 +16,13 @@ from typing import Any
 
 from pymongo.collection import Collection
 
-from peyvand_runtime import correlation
+from peyvand_runtime import correlation, tracing
 from peyvand_runtime.domain import DomainEvent, NotFound, VersionConflict
 from peyvand_runtime.envelope import Envelope
 
 OUTBOX = "outbox"
 PENDING = "outbox_pending"
+TRACE_PARENT_FIELD = "_traceparent"
 RESERVED_FIELDS = frozenset({"_id", "version", OUTBOX, PENDING})
 
 
@@ -29,10 +30,15 @@ def envelopes(events: Iterable[DomainEvent], producer: str, now: dt.datetime, ag
     """Wrap events; each payload also carries ``aggregate_version`` (the version this write
     creates) so consumers can ignore a fact older than what they already hold."""
     cid = correlation.ensure()
+    trace_parent = tracing.current_traceparent()
     wrapped = []
     for event in events:
         payload = {**event.payload, "aggregate_version": aggregate_version}
-        wrapped.append(Envelope.wrap(DomainEvent(event.type, payload, event.version), producer, cid, now).to_json())
+        text = Envelope.wrap(DomainEvent(event.type, payload, event.version), producer, cid, now).to_json()
+        if trace_parent:
+            # Kept beside the envelope in the store only; the relay takes it off before publishing.
+            text = text[:-1] + f',"{TRACE_PARENT_FIELD}":"{trace_parent}"}}'
+        wrapped.append(text)
     return wrapped
 
 

@@ -26,7 +26,7 @@ from pymongo.database import Database
 from peyvand_runtime import tracing
 from peyvand_runtime.envelope import exchange_for
 from peyvand_runtime.lease import Lease, holder_name
-from peyvand_runtime.outbox import OUTBOX, PENDING
+from peyvand_runtime.outbox import OUTBOX, PENDING, TRACE_PARENT_FIELD
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +213,14 @@ class OutboxRelay:
         for doc in docs:
             for raw in doc.get(OUTBOX) or []:
                 envelope = json.loads(raw)
+                body = raw.encode("utf-8")
+                trace_parent = envelope.pop(TRACE_PARENT_FIELD, None)
+                if trace_parent is not None:
+                    body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
                 if oldest_iso is None or envelope["occurred_at"] < oldest_iso:
                     oldest_iso = envelope["occurred_at"]
                 headers = {"correlation_id": envelope.get("correlation_id") or ""}
-                tracing.inject_publish(headers, self.exchange, envelope)  # adds traceparent when tracing is on
+                tracing.inject_publish(headers, self.exchange, envelope, trace_parent)  # adds traceparent when tracing is on
                 properties = pika.BasicProperties(
                     content_type="application/json",
                     content_encoding="utf-8",
@@ -227,7 +231,7 @@ class OutboxRelay:
                     app_id=self.producer,
                     headers=headers,
                 )
-                self._channel.basic_publish(self.exchange, envelope["type"], raw.encode("utf-8"), properties)
+                self._channel.basic_publish(self.exchange, envelope["type"], body, properties)
                 self._next_tag += 1
                 page.outstanding.add(self._next_tag)
                 page.doc_of_tag[self._next_tag] = doc["_id"]

@@ -252,15 +252,34 @@ def end_http_span(span: Any, method: str, route: str, status: int) -> None:
 
 
 # -- events ----------------------------------------------------------------------------------
-def inject_publish(headers: dict[str, Any], exchange: str, envelope: dict[str, Any]) -> None:
-    """Relay: a PRODUCER span for one event, its context added to the AMQP ``headers``."""
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the active span (None when tracing is off or no span is
+    active): the outbox stores it beside an event so the relay's publish span continues
+    the trace of the request that caused the event."""
+    if _tracer is None:
+        return None
+    from opentelemetry import trace
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    if not trace.get_current_span().get_span_context().is_valid:
+        return None
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier)
+    return carrier.get(TRACEPARENT)
+
+
+def inject_publish(headers: dict[str, Any], exchange: str, envelope: dict[str, Any], parent: str | None = None) -> None:
+    """Relay: a PRODUCER span for one event, its context added to the AMQP ``headers``.
+
+    ``parent`` is the ``traceparent`` stored with the event by the outbox, if any.
+    """
     if _tracer is None:
         return
     from opentelemetry.trace import SpanKind
 
     span = _tracer.start_span(
         f"{envelope.get('type', '?')} publish",
-        context=_root_context(),
+        context=(_extract({TRACEPARENT: parent}) if parent else None) or _root_context(),
         kind=SpanKind.PRODUCER,
         attributes={
             "messaging.system": "rabbitmq",

@@ -123,6 +123,27 @@ def test_the_consumer_span_continues_the_relay_span_across_amqp_headers(spans: I
     assert tracing._event_parents == {}  # nothing left behind per event
 
 
+def test_an_event_saved_during_a_request_is_published_in_that_request_s_trace(spans: InMemorySpanExporter) -> None:
+    import datetime as dt
+
+    from peyvand_runtime import outbox
+    from peyvand_runtime.domain import DomainEvent
+
+    with tracing.activated(tracing.start_client_span("peyvand.customer.v1.CustomerService/CreateCustomer")) as request_span:
+        (stored,) = outbox.envelopes([DomainEvent("customer.created", {"customer_id": "cus_x"})], "customer", dt.datetime.now(dt.UTC), 1)
+    tracing._end(request_span)
+    envelope = json.loads(stored)
+    parent = envelope.pop(outbox.TRACE_PARENT_FIELD)
+    Envelope.parse(envelope)  # what the relay publishes is a plain envelope again
+
+    headers: dict[str, Any] = {}
+    tracing.inject_publish(headers, "customer.events", envelope, parent)
+    by_kind = {s.kind: s for s in spans.get_finished_spans()}
+    request, producer = by_kind[SpanKind.CLIENT], by_kind[SpanKind.PRODUCER]
+    assert producer.context.trace_id == request.context.trace_id
+    assert producer.parent.span_id == request.context.span_id
+
+
 def test_with_tracing_off_no_span_is_created_or_sent(echo_call: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(tracing.ENABLED_ENV, raising=False)
     exporter = InMemorySpanExporter()
