@@ -17,6 +17,9 @@ from typing import Any
 # suite name -> module; a module is imported only when its suite is selected
 SUITES: dict[str, str] = {
     "spine": "bench.spine",
+    "policy": "bench.policy",
+    "ticketing": "bench.ticketing",
+    "campaign": "bench.campaign",
 }
 
 

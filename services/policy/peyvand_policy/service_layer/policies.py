@@ -52,12 +52,21 @@ def issue_policy(services: PolicyServices, quote_id: str, idempotency_key: str =
             return earlier, False
     quote = visible_quote(services, quote_id)
     policy_id = policy_id_for_quote(quote.id)
-    existing = services.policies.get(policy_id)
-    if existing is not None:
-        return _replay(services, existing, key), False
+    if quote.status != "open":  # used (or expired): its policy may exist, answer that
+        existing = services.policies.get(policy_id)
+        if existing is not None:
+            return _replay(services, existing, key), False
+    # An open quote's policy exists only if a crash hit between the policy write and the quote
+    # mark: the insert's duplicate key finds it (at the cost of a gap in the numbers, allowed).
     today, now = services.today(), services.now()
-    policy = Policy.issue(quote, next_policy_number(services.database, quote.branch_code, today), today, actor(),
-                          at=now, policy_id=policy_id)
+    try:
+        policy = Policy.issue(quote, next_policy_number(services.database, quote.branch_code, today), today, actor(),
+                              at=now, policy_id=policy_id)
+    except InvalidTransition:
+        existing = services.policies.get(policy_id)
+        if existing is None:
+            raise
+        return _replay(services, existing, key), False
     try:
         services.policies.add(policy, now, extra={"issue_idempotency_key": key or None})
     except DuplicateKeyError:
@@ -65,7 +74,10 @@ def issue_policy(services: PolicyServices, quote_id: str, idempotency_key: str =
         if existing is None:
             raise
         return _replay(services, existing, key), False
-    _finish_quote(services, policy)
+    try:  # Policy.issue marked the loaded quote used: save it without reloading
+        services.quotes.save(quote, now)
+    except VersionConflict:
+        _finish_quote(services, policy)
     metrics.ISSUED.labels(policy.product_code, "new").inc()
     return policy, True
 

@@ -14,10 +14,17 @@ Once-only, whatever happens (re-runs, crashes half-way, several replicas at once
 The jobs process also takes a lease and records finished Tehran days (``tick_done``), which
 saves work; correctness does not depend on them.
 
+Batching: the due policies of consecutive pages (and days) are gathered up to ``page_size`` and
+notified together: one ``$in`` load, one unordered ``insert_many`` of their renewal quotes (a
+duplicate derived id = already stored: the stored quote is used), one ``bulk_write`` of
+compare-and-set updates (mark + ``$push`` of the envelope, the shape ``outbox.update_versioned``
+writes). Quotes are written before the marks, so the guarantees above hold per policy; a write
+whose version no longer matched goes through the one-by-one path (reload, re-decide).
+
 Scale: it never loads the collection. It walks the scan range (today … today + 45) one
-end date at a time — equality on the indexed integer ``term_end_key`` — in pages sorted by ``_id`` with
-a ``$gt`` continuation, projecting only what the decision needs; only policies with a
-notice due are loaded whole.
+end date at a time — equality on the indexed integer ``term_end_key`` — in ``_id``-sorted
+skip/limit pages (see ``PolicyRepository.scan_day`` for why not an ``_id $gt`` continuation),
+projecting only what the decision needs; only policies with a notice due are loaded whole.
 """
 
 from __future__ import annotations
@@ -90,6 +97,7 @@ def run_renewal(
     first, last = window_scan_range(as_of, windows)
     renewable = {code for code, product in PRODUCTS.items() if product.renewable}
     day = first
+    due_ids: list[str] = []  # due policies of the pages scanned so far, notified in batches of ``page_size``
     while day <= last:
         for page in services.policies.scan_day(day, SCAN_PROJECTION, page_size, extra={"status": "active"}):
             if keep_lease is not None and not keep_lease():
@@ -102,7 +110,10 @@ def run_renewal(
                 if due_window(term_end, as_of, windows, _emitted_for(doc)) is None:
                     continue
                 summary.due += 1
-                _notify(services, doc["_id"], as_of, windows, summary)
+                due_ids.append(doc["_id"])
+            if len(due_ids) >= page_size:
+                _notify_page(services, due_ids, as_of, windows, summary)
+                due_ids = []
             metrics.RENEWAL_SCANNED.inc(len(page))
             metrics.RENEWAL_LAST_SCANNED.set(summary.scanned)
             metrics.RENEWAL_LAST_EMITTED.set(summary.emitted)
@@ -110,11 +121,74 @@ def run_renewal(
                 log.info("renewal job progress", extra={"as_of": summary.as_of, "scanned": summary.scanned,
                                                         "emitted": summary.emitted, "at_term_end": day.isoformat()})
         day += dt.timedelta(days=1)
+    if due_ids:
+        _notify_page(services, due_ids, as_of, windows, summary)
     summary.seconds = round(time.monotonic() - started, 3)
     metrics.RENEWAL_LAST_DURATION.set(summary.seconds)
     metrics.RENEWAL_LAST_SUCCESS.set(time.time())
     log.info("renewal job finished", extra=summary.as_dict())
     return summary
+
+
+def _notify_page(services: PolicyServices, policy_ids: list[str], as_of: dt.date, windows: Collection[int],
+                 summary: RenewalSummary) -> None:
+    """The notices of one page, in three store calls: load the due policies (one ``$in`` find),
+    store their renewal quotes (one unordered ``insert_many``; a duplicate derived id means a
+    crashed run or another replica stored it: the stored quote is used), then mark and append
+    the events (one ``bulk_write`` of compare-and-set updates). Writes that did not land
+    (another replica or an endorsement wrote first) go through ``_notify`` one by one: reload,
+    re-decide, and the reloaded marks say "already sent"."""
+    loaded = services.policies.get_many(policy_ids)
+    prepared: list[tuple[Policy, Quote, int]] = []
+    for policy_id in policy_ids:
+        policy = loaded.get(policy_id)
+        if policy is None:
+            continue
+        window = policy.due_renewal_window(as_of, windows)
+        if window is None:
+            summary.already_sent += 1
+            continue
+        try:
+            quote_id = derived_id("qte", "renewal", policy.id, policy.term_end.isoformat(), str(window))
+            product = PRODUCTS[policy.product_code]
+            quote = renewal_quote(policy, product, as_of, renewal_input_changes(product, policy.inputs), quote_id=quote_id)
+        except DomainError as exc:
+            _report_error(summary, policy_id, exc)
+            continue
+        prepared.append((policy, quote, window))
+    if not prepared:
+        return
+    now = services.now()
+    stored_before = services.quotes.add_many([quote for _, quote, _ in prepared], now)
+    if stored_before:
+        stored = services.quotes.get_many(sorted(stored_before))
+        prepared = [(p, stored.get(q.id, q), w) for p, q, w in prepared]
+    for policy, quote, _ in prepared:
+        if quote.id not in stored_before:
+            metrics.QUOTES.labels(policy.product_code, "renewal").inc()
+    marked: list[tuple[Policy, int]] = []
+    for policy, quote, window in prepared:
+        try:
+            if policy.notify_renewal_due(as_of, quote, windows) == window:
+                marked.append((policy, window))
+        except DomainError as exc:
+            _report_error(summary, policy.id, exc)
+    missed = services.policies.save_renewal_notices([p for p, _ in marked], services.now())
+    for policy, window in marked:
+        if policy.id in missed:
+            summary.conflicts += 1
+            metrics.RENEWAL_CONFLICTS.inc()
+            _notify(services, policy.id, as_of, windows, summary)
+            continue
+        summary.emitted += 1
+        metrics.RENEWAL_NOTICES.labels(str(window)).inc()
+
+
+def _report_error(summary: RenewalSummary, policy_id: str, exc: DomainError) -> None:
+    # A policy whose inputs no longer rate (catalogue changed): reported, retried tomorrow.
+    summary.errors += 1
+    metrics.JOB_ERRORS.labels("renewal").inc()
+    log.warning("renewal notice not prepared", extra={"policy_id": policy_id, "code": exc.code, "error": exc.message[:200]})
 
 
 def _notify(services: PolicyServices, policy_id: str, as_of: dt.date, windows: Collection[int], summary: RenewalSummary) -> None:
@@ -135,10 +209,7 @@ def _notify(services: PolicyServices, policy_id: str, as_of: dt.date, windows: C
             metrics.RENEWAL_CONFLICTS.inc()
             continue
         except DomainError as exc:
-            # A policy whose inputs no longer rate (catalogue changed): reported, retried tomorrow.
-            summary.errors += 1
-            metrics.JOB_ERRORS.labels("renewal").inc()
-            log.warning("renewal notice not prepared", extra={"policy_id": policy_id, "code": exc.code, "error": exc.message[:200]})
+            _report_error(summary, policy_id, exc)
             return
         summary.emitted += 1
         metrics.RENEWAL_NOTICES.labels(str(window)).inc()
