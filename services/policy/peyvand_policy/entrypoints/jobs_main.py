@@ -28,13 +28,13 @@ from typing import Any
 
 from peyvand_runtime import identity, logs, store
 from peyvand_runtime.identity import service_caller
-from peyvand_runtime.lease import Lease, holder_name, mark_tick_done, tick_done
+from peyvand_runtime.lease import Lease, holder_name, last_success, mark_tick_done, tick_done
 from peyvand_runtime.metrics_http import start_metrics_server
 from peyvand_runtime.tehran_time import tehran_date, utc_now
 from pymongo.database import Database
 
 from peyvand_policy.adapters.documents import ensure_indexes
-from peyvand_policy.service_layer import lapse_job, renewal_job
+from peyvand_policy.service_layer import lapse_job, metrics, renewal_job
 from peyvand_policy.service_layer.context import PolicyServices
 from peyvand_policy.service_layer.gauges import refresh_policy_gauge
 from peyvand_policy.settings import PolicyJobSettings
@@ -80,9 +80,25 @@ def run_tick(job: str, database: Database, settings: PolicyJobSettings, as_of: d
         lease.release()
 
 
+def restore_last_success(database: Database) -> None:
+    """Show the last recorded success of each job, also one run by hand or by another replica.
+
+    Without this a restarted jobs process reports 0 ("never") until the next Tehran day's run,
+    and the RenewalJobMissed alert would page for a job that ran fine.
+    """
+    for name, gauge in ((renewal_job.JOB, metrics.RENEWAL_LAST_SUCCESS), (lapse_job.JOB, metrics.LAPSE_LAST_SUCCESS)):
+        when = last_success(database, name)
+        if when is not None:
+            gauge.set(when.timestamp())
+
+
 def loop(database: Database, settings: PolicyJobSettings, stopping: threading.Event) -> None:
     next_gauge = 0.0
     while not stopping.is_set():
+        try:
+            restore_last_success(database)
+        except Exception:
+            log.warning("could not read the last job runs")
         today = tehran_date(utc_now())
         for job in ("renewal", "lapse"):
             if stopping.is_set():
