@@ -44,7 +44,6 @@ from peyvand_campaign.adapters.collections import AGENTS, DELIVERIES, POLICY_FAC
 from peyvand_campaign.domain.consent import effective_consents
 from peyvand_campaign.domain.profiles import segment_profile
 from peyvand_campaign.fakes.sms_provider import FakeSmsProvider
-from peyvand_devstack.ports import free_ports
 from peyvand_runtime import store
 from peyvand_runtime.envelope import Envelope
 from peyvand_runtime.ids import new_id
@@ -121,9 +120,7 @@ def envelopes(rows: list[tuple[str, str, str]]) -> list[bytes]:
 
 
 def _stack(ctx: Context, vhost: str, suffix: str, sms: FakeSmsProvider, log_dir: Path) -> Stack:
-    plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), free_ports(4), strict=True)), metrics_base=0)
-    metric_ports = free_ports(20)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     specs = [s for s in process_specs(plan, ("campaign",)) if s.name in ("campaign-worker", "campaign-jobs")]
     env = ctx.process_env(vhost, suffix, LOG_LEVEL="WARNING", SMS_BASE_URL=sms.base_url, SMS_API_KEY=sms.api_key,
                           SMS_RATE_PER_SECOND="100000", CAMPAIGN_TEST_NOW=DAYTIME, JOB_INTERVAL_SECONDS="5",

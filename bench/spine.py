@@ -16,7 +16,6 @@ from typing import Any
 
 import pika
 import pymongo
-from peyvand_devstack.ports import free_ports
 from peyvand_runtime import outbox
 from peyvand_runtime.domain import DomainEvent
 from peyvand_runtime.ids import new_id
@@ -42,9 +41,7 @@ def sizes(ctx: Context) -> dict[str, int]:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _make_stack(ctx: Context, vhost: str, suffix: str, log_dir: Path) -> Stack:
-    plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), free_ports(4), strict=True)), metrics_base=0)
-    metric_ports = free_ports(20)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     specs = [s for s in process_specs(plan) if s.name in ("customer-relay", "policy-worker")]
     env = ctx.process_env(vhost, suffix, RELAY_IDLE_SLEEP_SECONDS="0.05", **EXTRA_ENV)
     return Stack(specs, env, plan, log_dir)

@@ -6,6 +6,7 @@ updates; aggregates are saved whole with a compare-and-set on ``version``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ import pymongo
 from pymongo.database import Database
 
 from peyvand_runtime.settings import ProcessSettings
+from peyvand_runtime.tehran_time import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +58,19 @@ def store_is_reachable(database: Database) -> bool:
         return True
     except pymongo.errors.PyMongoError:
         return False
+
+
+def stored_instant(value: object) -> dt.datetime | None:
+    """A stored instant as an aware UTC datetime, whatever form the store returned it in.
+
+    nx-27017 0.8.1 stores a datetime written by an update (``$set``) as the text
+    ``"2026-06-10 08:30:00.123000"`` (naive UTC) while inserts keep BSON dates (ADR 1);
+    real MongoDB always returns datetimes. Repositories read instants through this.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return as_utc(value)
+    if isinstance(value, str):
+        return as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    raise TypeError(f"not an instant: {type(value).__name__}")

@@ -68,10 +68,7 @@ class Seeded:
 class WebStack:
     def __init__(self, mongo_uri: str, amqp_uri: str, log_dir: Path) -> None:
         self.db_suffix = f"_e2e{uuid.uuid4().hex[:6]}"
-        grpc_ports = free_ports(4)
-        http_port, *metric_ports = free_ports(21)
-        plan = PortPlan(gateway_http=http_port, grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), grpc_ports, strict=True)), metrics_base=0)
-        plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+        plan = PortPlan.on_free_ports()
         closed_sms, closed_push, closed_smtp = free_ports(3)  # nothing listens there: no message leaves
         self.env = base_env(
             mongo_uri,
@@ -87,7 +84,7 @@ class WebStack:
         specs = [s for s in process_specs(plan) if s.name in PROCESSES]
         self.stack = Stack(specs, self.env, plan, log_dir)
         self.mongo_uri = mongo_uri
-        self.base_url = f"http://127.0.0.1:{http_port}"
+        self.base_url = f"http://127.0.0.1:{plan.gateway_http}"
         self.seeded = Seeded()
 
     def seed_users(self) -> None:

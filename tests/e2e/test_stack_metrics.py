@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from peyvand_devstack.ports import free_ports
 from peyvand_stack.harness import Stack
-from peyvand_stack.processes import GRPC_SERVICES, PortPlan, ProcessSpec, process_specs
+from peyvand_stack.processes import PortPlan, ProcessSpec, process_specs
 from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,10 +258,7 @@ def chromium_installed() -> None:
 
 @pytest.fixture
 def stack(isolated: Any) -> Iterator[tuple[Stack, list[ProcessSpec]]]:
-    grpc_ports = free_ports(len(GRPC_SERVICES))
-    http_port, *metric_ports = free_ports(25)
-    plan = PortPlan(gateway_http=http_port, grpc=dict(zip(GRPC_SERVICES, grpc_ports, strict=True)), metrics_base=0)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     specs = process_specs(plan)
     closed_sms, closed_push, closed_smtp = free_ports(3)  # nothing listens there
     env = isolated.env(

@@ -205,11 +205,8 @@ def campaign_rig(isolated: Any, sms_provider: FakeSmsProvider, push_provider: Fa
 
     def start(now: str = NOON, processes: tuple[str, ...] = ("campaign-worker", "campaign-relay", "campaign-jobs", "campaign-grpc"),
               **env: str) -> Rig:
-        grpc_ports = free_ports(4)
-        plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), grpc_ports, strict=True)), metrics_base=0)
+        plan = PortPlan.on_free_ports()
         plan.grpc["customer"] = customer_service[1]
-        metric_ports = free_ports(20)
-        plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
         specs = [s for s in process_specs(plan, ("campaign",)) if s.name in processes]
         base = isolated.env(
             IDENTITY_SECRET=SECRET, SMS_BASE_URL=sms_provider.base_url, SMS_API_KEY=sms_provider.api_key,

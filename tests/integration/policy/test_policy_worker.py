@@ -7,7 +7,6 @@ import json
 import time
 
 import pika
-from peyvand_devstack.ports import free_ports
 from peyvand_policy.service_layer import policies
 from peyvand_runtime import identity
 from peyvand_runtime.identity import service_caller
@@ -42,9 +41,7 @@ def test_customer_merged_repoints_holder_and_insured(policy_env) -> None:  # typ
             policy_id=health.id, expected_version=1, inputs={"insured_count": 2}, insured_ids=[spouse, merged]))
     untouched = env.issue(spouse, start)
 
-    plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), free_ports(4), strict=False)), metrics_base=0)
-    metric_ports = free_ports(20)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     stack = Stack([s for s in process_specs(plan) if s.name == "policy-worker"], env.isolated.env(), plan, env.isolated.tmp / "logs")
     try:
         stack.start("policy-worker")

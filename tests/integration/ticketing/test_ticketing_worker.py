@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pika
 from peyvand.ticketing.v1 import ticketing_pb2 as pb
-from peyvand_devstack.ports import free_ports
 from peyvand_runtime.ids import new_id
 from peyvand_stack.harness import Stack
 from peyvand_stack.processes import PortPlan, process_specs
@@ -42,9 +41,7 @@ def _wait(predicate: Callable[[], bool], what: str, stack: Stack, timeout: float
 
 
 def test_worker_dedups_renewal_tasks_projects_customers_and_repoints_merges(server, isolated) -> None:  # type: ignore[no-untyped-def]
-    plan = PortPlan(gateway_http=free_ports(1)[0], grpc=dict(zip(("customer", "policy", "ticketing", "campaign"), free_ports(4))), metrics_base=0)
-    metric_ports = free_ports(20)
-    plan.metrics = lambda index: metric_ports[index]  # type: ignore[method-assign]
+    plan = PortPlan.on_free_ports()
     specs = [s for s in process_specs(plan) if s.name == "ticketing-worker"]
     stack = Stack(specs, isolated.env(HOLIDAY_SEED_YEARS="none", CONSUMER_RETRY_DELAY_MS="100"), plan, isolated.tmp / "logs")
     db = server.ctx.db

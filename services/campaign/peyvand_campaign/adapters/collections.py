@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from peyvand_runtime.tehran_time import as_utc
+from peyvand_runtime.store import stored_instant
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
@@ -50,17 +48,5 @@ def ensure_indexes(db: Database) -> None:
     db[CONVERSIONS].create_index("campaign_id")
 
 
-def instant(value: object) -> dt.datetime | None:
-    """A stored instant as an aware UTC datetime.
-
-    nx-27017 0.8.1 stores a datetime written by an *update* (``$set``) as the text
-    ``"2026-06-10 08:30:00.123000"`` (inserts keep BSON dates; range queries still compare
-    correctly). Real MongoDB returns datetimes; this reads both.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return as_utc(value)
-    if isinstance(value, str):
-        return as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
-    raise TypeError(f"not an instant: {type(value).__name__}")
+# Stored instants are read back through the spine (the embedded store writes updated ones as text).
+instant = stored_instant
