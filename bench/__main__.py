@@ -8,6 +8,7 @@ also on Ctrl-C, SIGTERM or a failure.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import importlib
 import json
@@ -116,6 +117,17 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def summary(figures: dict[str, list[Figure]], failed: dict[str, str]) -> str:
+    """One table at the end: every figure that has a target, from every suite, and the verdicts."""
+    judged = [dataclasses.replace(f, name=f"{suite}: {f.name}") for suite, figs in figures.items() for f in figs if f.target is not None]
+    lines = ["", "summary — every figure with a target", ""]
+    lines.append(table(judged) if judged else "(no figure with a target was measured)")
+    verdicts = [f.met for f in judged if f.applies]
+    lines.append("")
+    lines.append(f"{sum(1 for v in verdicts if v)} of {len(verdicts)} targets met" + (f"; suites that failed: {', '.join(failed)}" if failed else ""))
+    return "\n".join(lines)
+
+
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -165,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     for suite, figs in figures.items():
         print(f"\n{suite} — median of {args.repeat} run(s); ratio = median ÷ baseline median\n")
         print(table(figs))
+    print(summary(figures, failed))
     result = {
         "timestamp": started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(log.elapsed, 1),
