@@ -83,36 +83,48 @@ def test_marketing_builds_a_segment_writes_a_template_and_creates_a_campaign(pag
     assert "گروه سنی" in page.text("#segments")
     dismiss_toasts(page)
 
-    # A template with a placeholder the service does not know: the error sits on the body field.
+    # A template with a placeholder the service does not know: the live preview checks the
+    # draft as it is typed and the error sits on the body field before anything is saved.
     go_to(page, "#/templates")
     page.find("#template-form")
     page.by_label("نام قالب").send_keys("جشنواره پاییز")
     body = page.by_label("متن (فارسی)")
     body.send_keys("{customer_name} عزیز، {discount} تخفیف ویژه بیمه بدنه")
-    page.wait_text("{discount}", "#template-draft")  # the draft, placeholders marked, as typed
-    page.click("#template-save")
-    page.wait(lambda: page.by_label("متن (فارسی)").get_attribute("aria-invalid") == "true", what="the body marked invalid")
+    page.wait(lambda: page.by_label("متن (فارسی)").get_attribute("aria-invalid") == "true", what="the body marked invalid while typing")
     beside = page.driver.find_element("id", page.by_label("متن (فارسی)").get_attribute("aria-describedby").split()[0])
     assert "{discount}" in beside.text and "جای‌نگهدار" in beside.text
-    assert page.by_label("نام قالب").get_attribute("value") == "جشنواره پاییز"  # what was typed stays
+    assert page.all("#template-rendered") == [] and "خطای فیلدهای" in page.text("#template-preview")
+    shot(page, "template-live-error-fa")
+    page.click("#template-save")  # the service refuses it on save too; what was typed stays
+    page.wait(lambda: "{discount}" in page.text(".field-error"), what="the save error")
+    assert page.by_label("نام قالب").get_attribute("value") == "جشنواره پاییز"
     assert "{discount}" in page.by_label("متن (فارسی)").get_attribute("value")
     shot(page, "template-error-fa")
 
-    # Fixed: saved, and the API renders it in the live preview (sample values for the name).
+    # Fixed: the API renders the draft with sample values as it is typed, and follows each change.
     body = page.by_label("متن (فارسی)")
     body.clear()
-    body.send_keys("{customer_name} عزیز، تخفیف ویژه بیمه بدنه برای شما")
+    body.send_keys("{customer_name} عزیز، تخفیف ویژه بیمه بدنه")
+    rendered = page.wait_text("مشتری نمونه عزیز، تخفیف ویژه بیمه بدنه", "#template-rendered-body")
+    assert "{customer_name}" not in rendered and "{customer_name}" in page.text("#template-sample-values")
+    assert page.by_label("متن (فارسی)").get_attribute("aria-invalid") is None
+    assert "بخش پیامک" in page.text("#template-rendered") and "در حال نوشتن" in page.text("#template-preview-source")
+    body.send_keys(" برای شما تا {end_date}")
+    rendered = page.wait_text("برای شما تا ۱۴", "#template-rendered-body")  # a Jalali date (14xx) in Persian digits
+    assert not LATIN_DIGITS.search(rendered)
+    shot(page, "template-live-preview-fa")
     page.click("#template-save")
     page.wait_text("ذخیره شد", ".toasts")
     dismiss_toasts(page)
-    rendered = page.wait_text("تخفیف ویژه بیمه بدنه برای شما", "#template-rendered-body")
-    assert "{customer_name}" not in rendered
-    assert "بخش پیامک" in page.text("#template-rendered")
-    page.find("select[name=preview_language]")  # the preview re-renders as its inputs change
+    # Saved: the preview now shows the stored template, rendered by the API.
+    page.wait_text("جشنواره پاییز", "#template-preview-source")
+    assert "تخفیف ویژه بیمه بدنه برای شما" in page.wait_text("تخفیف ویژه بیمه بدنه برای شما", "#template-rendered-body")
+    page.find("select[name=preview_language]")
     shot(page, "templates-fa")
 
     # A campaign to that segment with that template, scheduled on a Jalali day.
     go_to(page, "#/campaigns")
+    page.click("#campaign-new")
     page.find("#campaign-form")
     page.by_label("نام کمپین").send_keys("جشنواره پاییز ۱۴۰۵")
     template = page.find("select[name=template_id]")
@@ -150,11 +162,21 @@ def test_marketing_builds_a_segment_writes_a_template_and_creates_a_campaign(pag
     assert not LATIN_DIGITS.search(results)
     shot(page, "campaign-fa")
 
-    # The campaigns list (this browser's) shows it; English is left-to-right with Latin digits.
+    # The campaigns list (from the API, newest first) shows it with its Jalali send time, also
+    # when filtered by its status; English is left-to-right with Gregorian dates and Latin digits.
     go_to(page, "#/campaigns")
-    assert "جشنواره پاییز ۱۴۰۵" in page.wait_text("جشنواره پاییز ۱۴۰۵", "#campaigns")
+    row = next(r for r in page.wait(lambda: page.all("#campaigns tbody tr")) if "جشنواره پاییز ۱۴۰۵" in r.text)
+    assert "متوقف موقت" in row.text and jalali_fa(send_on) in row.text and "۱۰:۳۰" in row.text
+    Select(page.find("select[name=status]")).select_by_value("draft")
+    page.wait(lambda: page.all("#campaigns-none") or "جشنواره پاییز ۱۴۰۵" not in page.text("main"), what="the draft filter")
+    Select(page.find("select[name=status]")).select_by_value("paused")
+    page.wait_text("جشنواره پاییز ۱۴۰۵", "#campaigns")
+    shot(page, "campaigns-fa")
     page.click(".lang-switch")
     page.wait(lambda: page.js("return document.documentElement.dir") == "ltr", what="LTR")
+    listed = page.wait_text(send_on.isoformat(), "#campaigns")
+    assert "Paused" in listed and "10:30" in listed and not PERSIAN_DIGITS.search(page.text("#campaigns thead"))
+    shot(page, "campaigns-en")
     page.find("#campaigns a").click()
     page.wait_text("Paused", "#campaign-status")
     assert "Conversion rate" in page.text("#campaign-results")
@@ -163,6 +185,19 @@ def test_marketing_builds_a_segment_writes_a_template_and_creates_a_campaign(pag
     page.click("#campaign-stop")
     page.wait_text("Stopped", "#campaign-status")
     assert page.all("#campaign-start") == []
+
+    # The template editor in English: the English body is previewed live, Gregorian dates.
+    go_to(page, "#/templates")
+    page.by_label("Text (Persian)").send_keys("{customer_name} عزیز")
+    Select(page.find("select[name=preview_language]")).select_by_value("en")
+    english = page.by_label("Text (English, optional)")
+    english.send_keys("Dear {customer_name}, your cover ends on {end_date}")
+    rendered = page.wait_text("Dear Sample Customer, your cover ends on", "#template-rendered-body")
+    assert not PERSIAN_DIGITS.search(rendered) and re.search(r"ends on \d{1,2} [A-Z][a-z]+ 20\d\d", rendered)
+    english.send_keys(" {nickname}")
+    page.wait(lambda: page.by_label("Text (English, optional)").get_attribute("aria-invalid") == "true", what="the English body marked invalid")
+    assert "{nickname}" in page.text(".field-error") and "placeholder" in page.text(".field-error")
+    shot(page, "template-live-preview-en")
 
 
 def test_a_planner_page_reports_rule_errors_beside_the_row(page: Page) -> None:

@@ -12,7 +12,7 @@ from gateway_fakes import _stall
 from peyvand.campaign.v1 import campaign_pb2, campaign_pb2_grpc
 from peyvand.common.v1 import paging_pb2
 from peyvand.ticketing.v1 import ticketing_pb2, ticketing_pb2_grpc
-from peyvand_runtime.domain import DomainError, NotFound, PermissionDenied, VersionConflict
+from peyvand_runtime.domain import DomainError, FieldViolation, NotFound, PermissionDenied, ValidationError, VersionConflict
 from peyvand_runtime.identity import can_see_record, current_caller
 
 _NEXT = {"new": {"open", "pending_customer", "resolved"}, "open": {"pending_customer", "resolved"}, "pending_customer": {"open", "resolved"},
@@ -223,6 +223,10 @@ class FakeTicketingService(ticketing_pb2_grpc.TicketingServiceServicer):
         return ticketing_pb2.RemoveHolidayResponse(removed=key is not None)
 
 
+class _PlaceholderUnknown(ValidationError):
+    code = "TEMPLATE_PLACEHOLDER_UNKNOWN"
+
+
 GOOD_UNSUBSCRIBE_TOKEN = "djF8Y3VzXzF8c21zfG1hcmtldGluZw.c2lnbmF0dXJlLW9r"
 PLANNERS = ("marketing", "admin", "manager", "service")
 
@@ -234,6 +238,7 @@ class FakeCampaignService(campaign_pb2_grpc.CampaignServiceServicer):
     campaigns: dict[str, campaign_pb2.Campaign] = field(default_factory=dict)
     unsubscribed_by: list[str] = field(default_factory=list)
     inbound: list[campaign_pb2.HandleInboundSmsRequest] = field(default_factory=list)
+    previews: list[campaign_pb2.PreviewTemplateRequest] = field(default_factory=list)
     delay: float = 0.0
 
     def _planner(self) -> None:
@@ -268,7 +273,26 @@ class FakeCampaignService(campaign_pb2_grpc.CampaignServiceServicer):
 
     def PreviewTemplate(self, request, context):  # noqa: N802
         self._planner()
+        self.previews.append(request)
+        if request.WhichOneof("source") == "draft":
+            body = request.draft.bodies.get(request.language or "fa", "")
+            if "{discount}" in body:
+                raise _PlaceholderUnknown([FieldViolation(f"draft.bodies.{request.language or 'fa'}", "{discount} is not a known placeholder (channel sms)")])
+            return campaign_pb2.PreviewTemplateResponse(language=request.language or "fa", body=body.replace("{customer_name}", "مشتری نمونه"),
+                                                        sms_encoding="ucs2", sms_segments=1, sample_values=["customer_name"])
         return campaign_pb2.PreviewTemplateResponse(language="fa", body="مریم عزیز، بیمه‌نامه شما رو به پایان است.", sms_encoding="ucs2", sms_segments=1)
+
+    def ListCampaigns(self, request, context):  # noqa: N802
+        self._planner()
+        if request.status not in ("", "draft", "scheduled", "running", "paused", "stopped", "completed"):
+            raise ValidationError.single("status", "must be a campaign status")
+        newest = sorted((c for c in self.campaigns.values() if not request.status or c.status == request.status),
+                        key=lambda c: int(c.campaign_id.split("_")[1]), reverse=True)
+        start = int(request.page.page_token or 0)
+        size = request.page.page_size or 20
+        more = start + size < len(newest)
+        return campaign_pb2.ListCampaignsResponse(campaigns=newest[start:start + size],
+                                                  page=paging_pb2.PageResponse(next_page_token=str(start + size) if more else ""))
 
     def ListTemplates(self, request, context):  # noqa: N802
         self._planner()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from conftest import WEBHOOK_SECRET
 from gateway_fakes_work import GOOD_UNSUBSCRIBE_TOKEN
 from gateway_harness import GatewayUnderTest
 from peyvand.campaign.v1 import campaign_pb2
@@ -112,10 +111,13 @@ def test_inbound_sms_webhook_needs_the_shared_secret(gw: GatewayUnderTest) -> No
     assert gw.client.post("/webhooks/sms/inbound", data=form).status_code == 401
     assert gw.client.post("/webhooks/sms/inbound", data=form, params={"secret": "wrong"}).status_code == 401
     assert gw.campaign.inbound == []
-    ok = gw.client.post("/webhooks/sms/inbound", data=form, headers={"X-Webhook-Secret": WEBHOOK_SECRET})
+    # The secret from the gateway's own settings (a `from conftest import` clashes with
+    # tests/e2e/conftest.py when both folders run in one pytest session).
+    webhook_secret = gw.gateway.settings.sms_webhook_secret
+    ok = gw.client.post("/webhooks/sms/inbound", data=form, headers={"X-Webhook-Secret": webhook_secret})
     assert ok.status_code == 200 and ok.json() == {"is_stop": True, "purposes": ["marketing"], "customers_updated": 1}
     assert gw.campaign.inbound[0].from_number == "09121234567" and gw.campaign.inbound[0].text == "لغو"
-    missing = gw.client.post("/webhooks/sms/inbound", data={"from": "0912"}, params={"secret": WEBHOOK_SECRET})
+    missing = gw.client.post("/webhooks/sms/inbound", data={"from": "0912"}, params={"secret": webhook_secret})
     assert missing.status_code == 422 and [e["field"] for e in missing.json()["errors"]] == ["message"]
 
 
@@ -124,3 +126,42 @@ def test_push_tokens_stay_with_the_agents_devices(gw: GatewayUnderTest) -> None:
     assert gw.client.put("/mobile/v1/push-tokens", json={"device_id": "android-1", "token": "fcm-abc"}, headers=headers).status_code == 204
     assert gw.client.delete("/mobile/v1/push-tokens/android-1", headers=headers).status_code == 204
     assert gw.client.delete("/mobile/v1/push-tokens/android-1", headers=headers).status_code == 404
+
+
+def test_template_preview_of_a_draft_and_its_placeholder_errors(gw: GatewayUnderTest) -> None:
+    headers = gw.bearer("marketing")
+    draft = {"channel": "sms", "purpose": "marketing", "bodies": {"fa": "{customer_name} عزیز، تخفیف ویژه"}}
+    shown = gw.client.post("/api/v1/templates/preview", json={"draft": draft, "language": "fa"}, headers=headers)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["body"] == "مشتری نمونه عزیز، تخفیف ویژه" and shown.json()["sample_values"] == ["customer_name"]
+    sent = gw.campaign.previews[-1]
+    assert sent.WhichOneof("source") == "draft" and sent.draft.bodies["fa"] == draft["bodies"]["fa"] and sent.draft.channel == "sms"
+    bad = gw.client.post("/api/v1/templates/preview", json={"draft": {**draft, "bodies": {"fa": "{discount} تخفیف"}}}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["code"] == "TEMPLATE_PLACEHOLDER_UNKNOWN"
+    assert [e["field"] for e in bad.json()["errors"]] == ["draft.bodies.fa"] and "{discount}" in bad.json()["errors"][0]["message"]
+    # Exactly one of template_id and draft; a draft on an unknown channel never reaches the service.
+    for body in ({"language": "fa"}, {"template_id": "renewal.30.sms", "draft": draft}):
+        refused = gw.client.post("/api/v1/templates/preview", json=body, headers=headers)
+        assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["template_id"], refused.text
+    fax = gw.client.post("/api/v1/templates/preview", json={"draft": {**draft, "channel": "fax"}}, headers=headers)
+    assert fax.status_code == 422 and fax.json()["errors"][0]["field"] == "draft.channel"
+    assert gw.client.post("/api/v1/templates/preview", json={"draft": draft}, headers=gw.bearer("agent")).status_code == 403
+
+
+def test_campaign_list_is_newest_first_with_a_cursor_and_a_status_filter(gw: GatewayUnderTest) -> None:
+    headers = gw.bearer("marketing")
+    for n in range(3):
+        made = gw.client.post("/api/v1/campaigns", json={"name": f"کمپین {n}", "channel": "sms", "template_ids": {"sms": "tpl_1"}, "segment_id": "seg_1"},
+                              headers=headers)
+        assert made.status_code == 201
+    gw.client.post("/api/v1/campaigns/cmp_2/start", json={}, headers=headers)
+    first = gw.client.get("/api/v1/campaigns", params={"limit": 2}, headers=headers).json()
+    assert [(c["name"], c["status"]) for c in first["items"]] == [("کمپین 2", "draft"), ("کمپین 1", "running")]
+    assert first["items"][0]["version"] == 1 and first["next_cursor"]
+    rest = gw.client.get("/api/v1/campaigns", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers).json()
+    assert [c["name"] for c in rest["items"]] == ["کمپین 0"] and rest["next_cursor"] is None
+    running = gw.client.get("/api/v1/campaigns", params={"status": "running"}, headers=headers).json()
+    assert [c["campaign_id"] for c in running["items"]] == ["cmp_2"]
+    bad = gw.client.get("/api/v1/campaigns", params={"status": "finished"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    assert gw.client.get("/api/v1/campaigns", headers=gw.bearer("staff")).status_code == 403

@@ -38,3 +38,15 @@ def get(db: Database, campaign_id: str) -> tuple[Campaign, dict[str, Any]]:
 def save(db: Database, campaign: Campaign, now: dt.datetime, extra: dict[str, Any] | None = None) -> None:
     fields = {**to_fields(campaign), **(extra or {})}
     campaign.version = outbox.save(db[CAMPAIGNS], campaign.id, campaign.version, fields, campaign.pull_events(), "campaign", now)
+
+
+def list_page(db: Database, status: str, before_id: str, limit: int) -> list[Campaign]:
+    """Newest first by id (ULIDs sort by creation time), keyset paging below ``before_id``.
+
+    The campaigns collection stays small (hundreds to thousands), so the embedded store's
+    habit of dropping the ``status`` index when ``_id`` is also ranged and sorted is cheap here.
+    """
+    query: dict[str, Any] = {"status": status} if status else {}
+    if before_id:
+        query["_id"] = {"$lt": before_id}
+    return [from_doc(doc) for doc in db[CAMPAIGNS].find(query, {"outbox": 0}).sort("_id", -1).limit(limit)]

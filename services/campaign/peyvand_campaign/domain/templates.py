@@ -156,6 +156,31 @@ class Template:
             raise TemplatePlaceholderError(placeholder_problems + violations.items)
         violations.raise_if_any()
 
+    def check_draft(self, prefix: str = "draft.") -> None:
+        """What a live preview of an unsaved template needs: the save-time channel, language and
+        placeholder rules (same messages and code), but not name or subject completeness."""
+        violations = Violations()
+        if self.channel not in CHANNELS:
+            violations.add(f"{prefix}channel", f"must be one of {', '.join(CHANNELS)}")
+        if self.purpose not in PURPOSES:
+            violations.add(f"{prefix}purpose", f"must be one of {', '.join(PURPOSES)}")
+        violations.raise_if_any()
+        problems: list[FieldViolation] = []
+        for group, by_language in (("bodies", self.bodies), ("subjects", self.subjects)):
+            # fa, en, then anything else: the same order whatever order the map arrived in.
+            for language in sorted(by_language, key=lambda x: (LANGUAGES.index(x) if x in LANGUAGES else len(LANGUAGES), x)):
+                text = by_language[language]
+                path = f"{prefix}{group}.{language}"
+                if language not in LANGUAGES:
+                    violations.add(path, "language must be fa or en")
+                elif group == "subjects" and self.channel == SMS and text.strip():
+                    violations.add(path, "SMS messages have no subject")
+                else:
+                    problems += _placeholder_violations(path, text, allowed_placeholders(self.channel), self.channel)
+        if problems:
+            raise TemplatePlaceholderError(problems + violations.items)
+        violations.raise_if_any()
+
 
 def _placeholder_violations(path: str, text: str, allowed: frozenset[str], channel: str) -> list[FieldViolation]:
     try:

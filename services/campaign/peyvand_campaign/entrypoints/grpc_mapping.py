@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from peyvand.campaign.v1 import campaign_pb2 as pb
 from peyvand_runtime.domain import ValidationError
 from peyvand_runtime.envelope import iso_utc
+from peyvand_runtime.ids import is_id
 
 from peyvand_campaign.domain.campaign import Campaign
 from peyvand_campaign.domain.journeys import Journey
@@ -37,6 +40,31 @@ def parse_instant(text: str, field: str) -> dt.datetime | None:
     if value.tzinfo is None:
         raise ValidationError.single(field, "must include a time zone")
     return value
+
+
+def encode_page_token(campaign_id: str) -> str:
+    """An opaque cursor: the last campaign id of the page, base64url (no padding)."""
+    return base64.urlsafe_b64encode(campaign_id.encode()).decode().rstrip("=") if campaign_id else ""
+
+
+def decode_page_token(token: str) -> str:
+    if not token:
+        return ""
+    try:
+        campaign_id = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, ValueError):
+        campaign_id = ""
+    if not is_id(campaign_id, "cmp"):
+        raise ValidationError.single("page.page_token", "is not a token this service issued")
+    return campaign_id
+
+
+def template_draft(draft: pb.TemplateDraft) -> Template:
+    """An unsaved template from the editor, checked as a preview needs (fields named draft.*)."""
+    template = Template(id="tpl_draft", name="draft", channel=draft.channel, purpose=draft.purpose or "marketing",
+                        bodies=dict(draft.bodies), subjects=dict(draft.subjects))
+    template.check_draft("draft.")
+    return template
 
 
 def _iso(value: Any) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import grpc
 from peyvand.campaign.v1 import campaign_pb2 as pb
 from peyvand.campaign.v1 import campaign_pb2_grpc
+from peyvand.common.v1 import paging_pb2
 from peyvand_runtime.domain import NotFound, PermissionDenied, ValidationError, Violations
 from peyvand_runtime.identity import can_see_record, current_caller
 from peyvand_runtime.tehran_time import tehran_date
@@ -16,11 +17,11 @@ from pymongo.database import Database
 from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo, projections
 from peyvand_campaign.adapters.collections import PROFILES
 from peyvand_campaign.domain.segments import to_mongo_filter
-from peyvand_campaign.domain.templates import Template, render
+from peyvand_campaign.domain.templates import Template
 from peyvand_campaign.domain.values import CHANNELS
 from peyvand_campaign.entrypoints import grpc_mapping as m
-from peyvand_campaign.service_layer import campaigns, opt_outs
-from peyvand_campaign.service_layer.rendering import LinkConfig, context_for
+from peyvand_campaign.service_layer import campaigns, opt_outs, rendering
+from peyvand_campaign.service_layer.rendering import LinkConfig
 
 PLANNERS = frozenset({"marketing", "admin", "manager", "service"})
 
@@ -81,18 +82,20 @@ class CampaignServicer(campaign_pb2_grpc.CampaignServiceServicer):
         return pb.CreateTemplateResponse(template=m.template(template, False))
 
     def PreviewTemplate(self, request: pb.PreviewTemplateRequest, context: grpc.ServicerContext) -> pb.PreviewTemplateResponse:
-        template, _ = catalogue_repo.get_template(self.db, request.template_id)
-        profile = projections.profile(self.db, request.customer_id) if request.customer_id else None
-        if request.customer_id and (profile is None or not can_see_record(current_caller(), profile.get("agent_id"), profile.get("branch_code"))):
-            raise NotFound("customer not found", code="CUSTOMER_NOT_FOUND")
-        values = context_for(self.db, self.links, customer_id=request.customer_id or "cus_preview", channel=template.channel,
-                             policy_id=request.policy_id, ticket_id="preview", now=self.clock(),
-                             profile=profile or {"display_name": "—"})
-        language = request.language or (profile or {}).get("language") or "fa"
-        rendered = render(template, language, values)
+        source = request.WhichOneof("source")
+        if source == "draft":
+            template, prefix = m.template_draft(request.draft), "draft."
+        elif source == "template_id" and request.template_id:
+            template, prefix = catalogue_repo.get_template(self.db, request.template_id)[0], ""
+        else:
+            raise ValidationError.single("template_id", "give a template_id or a draft to preview")
+        shown = rendering.preview(self.db, self.links, template, caller=current_caller(), customer_id=request.customer_id,
+                                  policy_id=request.policy_id, language=request.language, now=self.clock(), field_prefix=prefix)
+        rendered = shown.message
         return pb.PreviewTemplateResponse(language=rendered.language, subject=rendered.subject, body=rendered.body,
                                           sms_encoding=rendered.sms.encoding if rendered.sms else "",
-                                          sms_segments=rendered.sms.segments if rendered.sms else 0)
+                                          sms_segments=rendered.sms.segments if rendered.sms else 0,
+                                          sample_values=list(shown.sample_values))
 
     def ListTemplates(self, request: pb.ListTemplatesRequest, context: grpc.ServicerContext) -> pb.ListTemplatesResponse:
         return pb.ListTemplatesResponse(templates=[m.template(t, b) for t, b in catalogue_repo.list_templates(self.db, request.channel)])
@@ -105,6 +108,13 @@ class CampaignServicer(campaign_pb2_grpc.CampaignServiceServicer):
                                     template_ids=dict(request.template_ids), segment_rule=rule, segment_id=request.segment_id,
                                     schedule_at=m.parse_instant(request.schedule_at, "schedule_at"))
         return pb.CreateCampaignResponse(campaign=m.campaign(campaign))
+
+    def ListCampaigns(self, request: pb.ListCampaignsRequest, context: grpc.ServicerContext) -> pb.ListCampaignsResponse:
+        _require_planner()
+        found, last = campaigns.list_campaigns(self.db, request.status, m.decode_page_token(request.page.page_token),
+                                               request.page.page_size)
+        return pb.ListCampaignsResponse(campaigns=[m.campaign(c) for c in found],
+                                        page=paging_pb2.PageResponse(next_page_token=m.encode_page_token(last)))
 
     def _change(self, request: pb.ChangeCampaignRequest, action: str) -> pb.CampaignResponse:
         _require_planner()

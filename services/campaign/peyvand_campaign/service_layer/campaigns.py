@@ -1,4 +1,4 @@
-"""Campaign use cases: create and move through the lifecycle, expand a broadcast, count results."""
+"""Campaign use cases: create, list and move through the lifecycle, expand a broadcast, count results."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pymongo.database import Database
 
 from peyvand_campaign.adapters import campaigns_repo, catalogue_repo, deliveries_repo
 from peyvand_campaign.adapters.collections import CAMPAIGNS, CONVERSIONS, DELIVERIES, OPT_OUTS, PROFILES, instant
-from peyvand_campaign.domain.campaign import BROADCAST, RUNNING, Campaign
+from peyvand_campaign.domain.campaign import BROADCAST, RUNNING, TRANSITIONS, Campaign
 from peyvand_campaign.domain.segments import to_mongo_filter
 from peyvand_campaign.service_layer.queueing import QueueRequest, queue_message
 
@@ -57,6 +57,21 @@ def change(db: Database, campaign_id: str, action: str, now: dt.datetime, expect
         campaign.stop(now, reason)
     campaigns_repo.save(db, campaign, now)
     return campaign
+
+
+MAX_PAGE, DEFAULT_PAGE = 100, 20
+
+
+def list_campaigns(db: Database, status: str, before_id: str, page_size: int) -> tuple[list[Campaign], str]:
+    """One page of campaigns, newest first; the id to continue below ('' when this was the last page)."""
+    if status and status not in TRANSITIONS:
+        raise ValidationError.single("status", f"must be one of {', '.join(TRANSITIONS)}")
+    if page_size < 0:
+        raise ValidationError.single("page.page_size", "must not be negative")
+    size = min(page_size or DEFAULT_PAGE, MAX_PAGE)
+    found = campaigns_repo.list_page(db, status, before_id, size + 1)
+    page = found[:size]
+    return page, (page[-1].id if len(found) > size else "")
 
 
 def _rule(db: Database, doc: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The values a template is filled with, read from the projections (never asked of other services)."""
+"""Template values from the projections (never asked of other services), and previews with sample values."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from peyvand_runtime.domain import NotFound, ValidationError
+from peyvand_runtime.identity import Caller, can_see_record
 from peyvand_runtime.tehran_time import tehran_date
 from pymongo.database import Database
 
 from peyvand_campaign.adapters import projections
 from peyvand_campaign.domain.opt_out import make_unsubscribe_token
-from peyvand_campaign.domain.values import MARKETING
+from peyvand_campaign.domain.templates import RenderedMessage, Template, placeholders_in, render
+from peyvand_campaign.domain.values import DEFAULT_LANGUAGE, LANGUAGES, MARKETING
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,78 @@ def context_from(cfg: LinkConfig, *, customer_id: str, channel: str, profile: di
     if ticket_id:
         context["survey_url"] = f"{cfg.public_base_url.rstrip('/')}/s/{ticket_id}"
     return context
+
+
+# Made-up values for a preview without a customer or policy: a renewal 30 days out, formatted
+# by the same renderer as a real message (Jalali dates, rials, Persian digits in fa).
+SAMPLE_NAMES = {"fa": "مشتری نمونه", "en": "Sample Customer"}
+SAMPLE_POLICY_NUMBER = "1021-1405-000123"
+SAMPLE_PRODUCT = "motor_hull"  # real messages carry the policy's product code too
+SAMPLE_PREMIUM = 12_500_000
+SAMPLE_DAYS_LEFT = 30
+
+
+@dataclass(frozen=True)
+class Preview:
+    message: RenderedMessage
+    sample_values: tuple[str, ...]  # placeholders filled with made-up values, in order of use
+
+
+def sample_context(cfg: LinkConfig, *, language: str, channel: str, now: dt.datetime) -> dict[str, object]:
+    base = cfg.public_base_url.rstrip("/")
+    return {
+        "customer_name": SAMPLE_NAMES.get(language, SAMPLE_NAMES["fa"]),
+        "policy_number": SAMPLE_POLICY_NUMBER,
+        "product_name": SAMPLE_PRODUCT,
+        "end_date": tehran_date(now) + dt.timedelta(days=SAMPLE_DAYS_LEFT),
+        "days_left": SAMPLE_DAYS_LEFT,
+        "premium": SAMPLE_PREMIUM,
+        "agent_name": cfg.call_center_name,
+        "agent_phone": cfg.call_center_phone,
+        "unsubscribe_url": unsubscribe_url(cfg, "cus_preview", channel),
+        "survey_url": f"{base}/s/preview",
+    }
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def preview(db: Database, cfg: LinkConfig, template: Template, *, caller: Caller, customer_id: str, policy_id: str,
+            language: str, now: dt.datetime, field_prefix: str = "") -> Preview:
+    """Render ``template`` (stored or a draft) for a customer/policy in the caller's scope, with
+    made-up values for whatever they do not supply (named in ``sample_values``)."""
+    profile: dict[str, Any] | None = None
+    policy: dict[str, Any] | None = None
+    if customer_id:
+        profile = projections.profile(db, customer_id)
+        if profile is None or not can_see_record(caller, profile.get("agent_id"), profile.get("branch_code")):
+            raise NotFound("customer not found", code="CUSTOMER_NOT_FOUND")
+    if policy_id:
+        policy = projections.policy(db, policy_id)
+        if policy is None or not can_see_record(caller, policy.get("agent_id"), policy.get("branch_code")):
+            raise NotFound("policy not found", code="POLICY_NOT_FOUND")
+        if customer_id and policy.get("holder_id") != customer_id:
+            raise ValidationError.single("policy_id", "is not a policy of this customer")
+    language = language or str((profile or {}).get("language") or DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        raise ValidationError.single("language", f"must be one of {', '.join(LANGUAGES)}")
+    used = language if template.bodies.get(language, "").strip() else DEFAULT_LANGUAGE
+    if not template.bodies.get(used, "").strip():
+        raise ValidationError.single(f"{field_prefix}bodies.{language}", "is empty: there is nothing to preview")
+    # Without a customer the call centre signs, as it does for customers without an agent.
+    real: dict[str, object] = {"agent_name": cfg.call_center_name, "agent_phone": cfg.call_center_phone}
+    if profile is not None or policy is not None:
+        holder_id = customer_id or str((policy or {}).get("holder_id") or "")
+        holder = profile or (projections.profile(db, holder_id) if holder_id else None) or {}
+        real = context_from(cfg, customer_id=holder_id or "cus_preview", channel=template.channel, profile=holder, policy=policy,
+                            agent=projections.agent(db, agent_id_for(holder, policy)), now=now)
+    sample = sample_context(cfg, language=used, channel=template.channel, now=now)
+    used_names = placeholders_in(template.bodies[used]) + placeholders_in(template.subjects.get(used, ""))
+    values = dict(real)
+    filled: list[str] = []
+    for name in dict.fromkeys(used_names):
+        if _missing(values.get(name)):
+            values[name] = sample[name]
+            filled.append(name)
+    return Preview(render(template, language, values), tuple(filled))

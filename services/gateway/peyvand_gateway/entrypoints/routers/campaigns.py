@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from peyvand.campaign.v1 import campaign_pb2 as pb
+from peyvand.common.v1 import paging_pb2
+from peyvand_runtime.domain import ValidationError
 from peyvand_runtime.tehran_time import tehran_date
 
 from peyvand_gateway.adapters.backends import Backends, call
@@ -17,6 +19,7 @@ from peyvand_gateway.entrypoints.metrics import DEGRADED
 from peyvand_gateway.entrypoints.schemas.campaigns import (
     CampaignChange,
     CampaignCreate,
+    CampaignPage,
     CampaignPublic,
     CampaignWithResults,
     DashboardOverview,
@@ -84,7 +87,16 @@ def create_template(body: TemplateCreate, who: PlannerUser, gateway: GatewayDep)
 
 @router.post("/templates/preview", operation_id="previewTemplate", response_model=TemplatePreview)
 def preview_template(body: TemplatePreviewRequest, who: PlannerUser, gateway: GatewayDep) -> dict[str, Any]:
-    answer = call("campaign", _stub(gateway.backends).PreviewTemplate, pb.PreviewTemplateRequest(**body.model_dump()))
+    """A stored template (`template_id`) or the one being typed (`draft`), rendered with the
+    customer's/policy's values or, without them, made-up sample values (named in `sample_values`)."""
+    if bool(body.template_id) == (body.draft is not None):
+        raise ValidationError.single("template_id", "give either template_id or draft")
+    request = pb.PreviewTemplateRequest(customer_id=body.customer_id, policy_id=body.policy_id, language=body.language)
+    if body.draft is not None:
+        request.draft.CopyFrom(pb.TemplateDraft(**body.draft.model_dump()))
+    else:
+        request.template_id = body.template_id
+    answer = call("campaign", _stub(gateway.backends).PreviewTemplate, request)
     return presenters.template_preview(answer)
 
 
@@ -103,6 +115,21 @@ def create_campaign(body: CampaignCreate, who: PlannerUser, gateway: GatewayDep,
     response.headers["Location"] = f"/api/v1/campaigns/{answer.campaign.campaign_id}"
     response.headers["ETag"] = version_etag(answer.campaign.version)
     return presenters.campaign(answer.campaign)
+
+
+@router.get("/campaigns", operation_id="listCampaigns", response_model=CampaignPage)
+def list_campaigns(
+    who: PlannerUser,
+    gateway: GatewayDep,
+    status: Annotated[str, Query(pattern="^(|draft|scheduled|running|paused|stopped|completed)$", description="Empty: every status")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str, Query(max_length=500, description="`next_cursor` of the previous page")] = "",
+) -> dict[str, Any]:
+    """Campaigns newest first (by creation), one page at a time; results per campaign are at
+    `/campaigns/{campaign_id}/results`."""
+    answer = call("campaign", _stub(gateway.backends).ListCampaigns,
+                  pb.ListCampaignsRequest(status=status, page=paging_pb2.PageRequest(page_size=limit, page_token=cursor)))
+    return {"items": [presenters.campaign(c) for c in answer.campaigns], "next_cursor": answer.page.next_page_token or None}
 
 
 def _change(action: str, campaign_id: str, body: CampaignChange, gateway: Any, response: Response, if_match: str | None) -> dict[str, Any]:

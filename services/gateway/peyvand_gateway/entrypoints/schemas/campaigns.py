@@ -71,10 +71,33 @@ class TemplateCreate(BaseModel):
     subjects: dict[str, str] = Field(default_factory=dict)
 
 
-class TemplatePreviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"template_id": "renewal.30.sms", "language": "fa"}]})
+class TemplateDraft(BaseModel):
+    """A template as typed in the editor (not saved)."""
 
-    template_id: str = Field(min_length=1, max_length=100, description="A template id or a built-in name (renewal.30.sms)")
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["sms", "email", "push"]
+    purpose: Literal["", "service", "marketing"] = ""
+    bodies: dict[str, str] = Field(description="language (fa | en) → text with {placeholders}")
+    subjects: dict[str, str] = Field(default_factory=dict)
+
+
+class TemplatePreviewRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"template_id": "renewal.30.sms", "language": "fa"},
+                {"draft": {"channel": "sms", "purpose": "marketing", "bodies": {"fa": "{customer_name} عزیز، تخفیف ویژه بیمه بدنه"}}, "language": "fa"},
+            ]
+        },
+    )
+
+    template_id: str = Field(default="", max_length=100, description="A template id or a built-in name (renewal.30.sms); or give `draft`")
+    draft: TemplateDraft | None = Field(
+        default=None,
+        description="An unsaved template (the editor's live preview); placeholder errors come back as 422 naming draft.bodies.<lang>",
+    )
     customer_id: str = Field(default="", max_length=60, description="Render for this customer; empty: sample values")
     policy_id: str = Field(default="", max_length=60)
     language: Literal["", "fa", "en"] = ""
@@ -86,6 +109,8 @@ class TemplatePreview(BaseModel):
     body: str
     sms_encoding: str = Field(default="", examples=["ucs2"])
     sms_segments: int = Field(default=0, examples=[2])
+    sample_values: list[str] = Field(default_factory=list, examples=[["customer_name", "premium"]],
+                                     description="Placeholders filled with made-up sample values")
 
 
 class CampaignPublic(BaseModel):
@@ -101,6 +126,11 @@ class CampaignPublic(BaseModel):
     status: str = Field(examples=["draft"], description="draft | scheduled | running | paused | stopped | completed")
     version: int
     created_at: str = ""
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignPublic]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null on the last page")
 
 
 class CampaignCreate(BaseModel):

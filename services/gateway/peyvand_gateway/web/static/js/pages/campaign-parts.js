@@ -1,8 +1,7 @@
 // Shared by the campaign pages: the segment rule language (fields, operators, values), campaign
-// statuses, a readable rule summary, field errors by API path, and the campaigns this browser made.
+// statuses, a readable rule summary and field errors by API path.
 import { html } from "../html.js";
 import { t, tMaybe, num, toAscii } from "../i18n.js";
-import { getState } from "../store.js";
 
 export const CHANNELS = ["sms", "email", "push"];
 export const PURPOSES = ["service", "marketing"];
@@ -89,23 +88,4 @@ export function StatusBadge({ status }) {
 
 export function Stat({ label, value, id }) {
   return html`<div class="tile stat" id=${id}><span class="muted">${label}</span><strong>${value}</strong></div>`;
-}
-
-// The API has no list of campaigns: this browser remembers the ones its user created or opened.
-function storeKey() {
-  return `peyvand.campaigns.${getState().user?.username || ""}`;
-}
-
-export function rememberedCampaigns() {
-  try { return JSON.parse(localStorage.getItem(storeKey()) || "[]"); } catch { return []; }
-}
-
-export function rememberCampaign(campaign) {
-  const list = rememberedCampaigns().filter((c) => c.campaign_id !== campaign.campaign_id);
-  list.unshift({ campaign_id: campaign.campaign_id, name: campaign.name });
-  localStorage.setItem(storeKey(), JSON.stringify(list.slice(0, 50)));
-}
-
-export function forgetCampaign(id) {
-  localStorage.setItem(storeKey(), JSON.stringify(rememberedCampaigns().filter((c) => c.campaign_id !== id)));
 }

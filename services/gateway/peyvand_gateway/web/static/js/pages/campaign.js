@@ -4,7 +4,7 @@ import { api, has } from "../api.js";
 import { t, num, instant } from "../i18n.js";
 import { toast } from "../store.js";
 import { Field, FormError } from "../ui/forms.js";
-import { StatusBadge, Stat, ruleSummary, rememberCampaign } from "./campaign-parts.js";
+import { StatusBadge, Stat, ruleSummary } from "./campaign-parts.js";
 
 // Which actions each status offers (the campaign service's transitions).
 const ACTIONS = {
@@ -27,7 +27,6 @@ export default function CampaignPage({ params }) {
       const d = await api("GET", `/api/v1/campaigns/${encodeURIComponent(params.id)}/results`);
       setData(d);
       setError(null);
-      rememberCampaign(d.campaign);
     } catch (e) {
       setError(e);
     }
