@@ -85,6 +85,21 @@ def test_dashboard_overview_composes_and_degrades(gw: GatewayUnderTest) -> None:
     assert gw.client.get("/api/v1/dashboards/overview", headers=gw.bearer("agent")).status_code == 403
 
 
+def test_dashboard_without_campaign_ids_sums_the_newest_campaigns_for_planners_only(gw: GatewayUnderTest) -> None:
+    gw.campaign.campaigns["cmp_1"] = campaign_pb2.Campaign(campaign_id="cmp_1", name="old", status="completed", version=3)
+    gw.campaign.campaigns["cmp_2"] = campaign_pb2.Campaign(campaign_id="cmp_2", name="live", status="running", version=2)
+    gw.campaign.campaigns["cmp_3"] = campaign_pb2.Campaign(campaign_id="cmp_3", name="draft", status="draft", version=1)
+    planner = gw.client.get("/api/v1/dashboards/overview", headers=gw.bearer("marketing")).json()
+    # two campaigns that sent something (the draft has no results to count), 10 sent each in the fake
+    assert planner["campaigns"]["campaigns"] == 2 and planner["campaigns"]["sent"] == 20
+    assert "campaigns" not in planner["degraded"]
+    staff = gw.client.get("/api/v1/dashboards/overview", headers=gw.bearer("staff")).json()
+    assert staff["campaigns"]["campaigns"] == 0 and "campaigns" not in staff["degraded"]
+    gw.campaign.delay = 5.0  # campaign too slow: named, never a hang
+    slow = gw.client.get("/api/v1/dashboards/overview", headers=gw.bearer("marketing")).json()
+    assert "campaigns" in slow["degraded"] and slow["campaigns"] is None
+
+
 def test_unsubscribe_page_then_one_click_post(gw: GatewayUnderTest) -> None:
     page = gw.client.get(f"/u/{GOOD_UNSUBSCRIBE_TOKEN}")
     assert page.status_code == 200 and 'lang="fa"' in page.text and 'dir="rtl"' in page.text and "<form" in page.text

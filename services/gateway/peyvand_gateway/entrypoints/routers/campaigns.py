@@ -39,6 +39,8 @@ from peyvand_gateway.service_layer import renewals
 router = APIRouter(prefix="/api/v1", tags=["campaigns"], responses=PROBLEM_RESPONSES)
 PlannerUser = Annotated[Any, Depends(require_roles("marketing", "admin"))]
 RenewalsUser = Annotated[Any, Depends(require_roles("staff", "manager", "admin", "agent"))]
+RECENT_CAMPAIGNS = 10
+PLANNER_ROLES = ("marketing", "manager", "admin")  # the campaign service's planners (staff are not)
 DashboardUser = Annotated[Any, Depends(require_roles("staff", "manager", "admin", "marketing"))]
 IfMatch = Annotated[str | None, Header(description="The campaign's ETag; optional, refuses a stale change with 409")]
 _CHANGES = {"schedule": "ScheduleCampaign", "start": "StartCampaign", "pause": "PauseCampaign", "stop": "StopCampaign"}
@@ -202,11 +204,14 @@ def dashboard_overview(
     gateway: GatewayDep,
     branch_code: Annotated[str, Query(max_length=10)] = "",
     window_days: Annotated[int, Query(ge=1, le=120, description="Renewal conversion over terms that ended in the last N days")] = 30,
-    campaign_id: Annotated[list[str] | None, Query(max_length=20, description="Campaigns whose delivery counts are summed")] = None,
+    campaign_id: Annotated[
+        list[str] | None, Query(max_length=20, description="Campaigns whose delivery counts are summed; none: the 10 newest (planner roles)")
+    ] = None,
 ) -> dict[str, Any]:
     """Renewal conversion (policy + campaign journeys), SLA state per queue (ticketing) and
     campaign delivery counts (campaign results), composed in parallel within one deadline;
-    parts that fail are null and named in `degraded`."""
+    parts that fail are null and named in `degraded`. Branch staff do not see campaign results
+    (a planner's view): for them `campaigns` counts nothing."""
     composed = renewals.overview(
         gateway.backends,
         branch_code,
@@ -215,6 +220,7 @@ def dashboard_overview(
         list(campaign_id or []),
         gateway.settings.compose_deadline_seconds,
         presenters.sla_count,
+        recent_campaigns=RECENT_CAMPAIGNS if who.caller.role in PLANNER_ROLES else 0,
     )
     for service in composed.missing_services:
         DEGRADED.labels(service).inc()

@@ -51,7 +51,7 @@ class TemplatePublic(BaseModel):
     name: str = Field(examples=["یادآوری تمدید ۳۰ روزه"])
     channel: str = Field(examples=["sms"])
     purpose: str = Field(examples=["service"])
-    bodies: dict[str, str] = Field(default_factory=dict, examples=[{"fa": "{{first_name}} عزیز، بیمه‌نامه {{policy_number}} رو به پایان است."}])
+    bodies: dict[str, str] = Field(default_factory=dict, examples=[{"fa": "{customer_name} عزیز، بیمه‌نامه {policy_number} رو به پایان است."}])
     subjects: dict[str, str] = Field(default_factory=dict)
     built_in: bool = False
 
@@ -60,14 +60,14 @@ class TemplateCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"name": "جشنواره بدنه", "channel": "sms", "purpose": "marketing", "bodies": {"fa": "{{first_name}} عزیز، تخفیف ویژه بیمه بدنه"}}]
+            "examples": [{"name": "جشنواره بدنه", "channel": "sms", "purpose": "marketing", "bodies": {"fa": "{customer_name} عزیز، تخفیف ویژه بیمه بدنه"}}]
         },
     )
 
     name: str = Field(min_length=1, max_length=200)
     channel: Literal["sms", "email", "push"]
     purpose: Literal["service", "marketing"]
-    bodies: dict[str, str] = Field(min_length=1, description="language (fa | en) → text with {{placeholders}}")
+    bodies: dict[str, str] = Field(min_length=1, description="language (fa | en) → text with {placeholders}, e.g. {customer_name}")
     subjects: dict[str, str] = Field(default_factory=dict)
 
 
