@@ -22,7 +22,7 @@ run: venv
 
 test: venv
 	@bash scripts/ensure-rabbitmq-installed.sh
-	@$(PYTEST) $(wildcard tests/unit tests/integration tests/e2e)
+	@$(PYTEST) $(wildcard tests/unit tests/integration tests/e2e tests/security)
 
 test-unit: venv
 	@$(PYTEST) tests/unit

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from peyvand_runtime.domain import NotFound
 from peyvand_runtime.identity import Caller, scope_filter
 from peyvand_runtime.ids import new_id
 from prometheus_client import Counter
@@ -69,6 +70,8 @@ def find_duplicates(ctx: Context, caller: Caller, customer_id: str, min_score: i
     col = ctx.db[DUPLICATE_CANDIDATES]
     scope = scope_filter(caller)
     if scope is None:
+        if customer_id:  # one customer's candidates: as out of reach as the customer (marketing)
+            raise NotFound("customer not found", code="CUSTOMER_NOT_FOUND")
         return [], ""
     if customer_id:
         party, _ = resolve_merged(ctx, caller, customer_id)

@@ -24,6 +24,7 @@ HTTP_STATUS_BY_CODE: Mapping[str, int] = MappingProxyType(
         "DEPENDENCY_UNAVAILABLE": 503,
         "INTERNAL": 500,
         "IDEMPOTENCY_KEY_REUSED": 409,
+        "PAYLOAD_TOO_LARGE": 413,
         # Customer
         "CUSTOMER_NOT_FOUND": 404,
         "CUSTOMER_DUPLICATE": 409,

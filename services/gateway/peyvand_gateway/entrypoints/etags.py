@@ -8,6 +8,8 @@ from typing import Any
 
 from peyvand_runtime.domain import DomainError, FieldViolation
 
+MAX_VERSION = 2**63 - 1  # versions travel as int64
+
 
 def version_etag(version: int) -> str:
     return f'"v{version}"'
@@ -32,6 +34,7 @@ def parse_if_match(if_match: str | None) -> int:
             "send the version you read in If-Match", code="VALIDATION_FAILED", violations=[FieldViolation("If-Match", "required")]
         )
     text = if_match.strip().removeprefix("W/").strip('"').removeprefix("v")
-    if not text.isdigit() or int(text) < 1:
+    # ASCII digits only (``"²".isdigit()`` is true yet ``int("²")`` fails), within int64.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_VERSION:
         raise DomainError("If-Match must be a version tag like \"v3\"", code="VALIDATION_FAILED", violations=[FieldViolation("If-Match", "not a version tag")])
     return int(text)

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from peyvand_runtime import correlation, tracing
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peyvand_gateway.entrypoints.metrics import HTTP_DURATION, HTTP_REQUESTS
@@ -31,6 +32,17 @@ SECURITY_HEADERS = (
     ),
 )
 UNMATCHED = "<unmatched>"
+# The largest request body read (the biggest legitimate one, a sync push batch, is far below).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+_TOO_LARGE = f"the request body is larger than {MAX_BODY_BYTES} bytes"
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """An HTTPException passes FastAPI's body parsing untouched; the app's own handler answers
+    it as problem+json (413 PAYLOAD_TOO_LARGE), or this middleware does when raised here."""
+
+    def __init__(self) -> None:
+        super().__init__(413, _TOO_LARGE)
 
 
 class GatewayMiddleware:
@@ -62,9 +74,27 @@ class GatewayMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        received = 0
+
+        async def receive_bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise _BodyTooLarge
+            return message
+
         with tracing.activated(span):
             try:
-                await self.app(scope, receive, send_with_headers)
+                if _declared_length(scope) > MAX_BODY_BYTES:
+                    raise _BodyTooLarge  # refused before reading a byte of it
+                await self.app(scope, receive_bounded, send_with_headers)
+            except _BodyTooLarge:
+                if not status_holder["sent"]:
+                    response = problem(scope.get("path", ""), 413, "PAYLOAD_TOO_LARGE", _TOO_LARGE)
+                    response.headers["Connection"] = "close"  # the rest of the body is not read
+                    await response(scope, receive, send_with_headers)
             except Exception:
                 # Logged with the request id only: the request itself may hold personal data.
                 log.exception("unhandled error answering a request", extra={"route": _route(scope), "method": scope.get("method")})
@@ -87,6 +117,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
             except UnicodeDecodeError:
                 return None
     return None
+
+
+def _declared_length(scope: Scope) -> int:
+    declared = _header(scope, b"content-length") or "0"
+    return int(declared) if declared.isascii() and declared.isdigit() else 0
 
 
 def _route(scope: Scope) -> str:

@@ -20,7 +20,7 @@ from peyvand_gateway.domain.problems import RETRY_AFTER_STATUSES, http_status, t
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 _GENERIC_DETAIL = {500: "internal error; quote the request id when reporting it", 503: "a service is unavailable; try again shortly"}
-_CODE_BY_HTTP = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RATE_LIMITED"}
+_CODE_BY_HTTP = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 413: "PAYLOAD_TOO_LARGE", 429: "RATE_LIMITED"}
 
 
 def problem(

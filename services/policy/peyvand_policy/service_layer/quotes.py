@@ -14,7 +14,7 @@ from peyvand_policy.domain.quote import Quote
 from peyvand_policy.domain.rating import term_end_for
 from peyvand_policy.service_layer import metrics
 from peyvand_policy.service_layer.context import PolicyServices
-from peyvand_policy.service_layer.scope import owner_for_new_business, visible_quote
+from peyvand_policy.service_layer.scope import owner_for_new_business, require_visible_customers, visible_quote
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ def create_quote(services: PolicyServices, command: CreateQuote) -> Quote:
     if product is None:
         raise ValidationError.single("product_code", "is not a product on sale")
     agent_id, branch_code = owner_for_new_business(command.agent_id, command.branch_code)
+    require_visible_customers(services, (command.holder_id, *command.insured_ids))
     today = services.today()
     start = command.term_start or today
     end = command.term_end

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from peyvand_runtime.domain import NotFound, PermissionDenied, ValidationError
 from peyvand_runtime.identity import can_see_record, current_caller, scope_filter
 
+from peyvand_policy.adapters import customer_refs
 from peyvand_policy.domain.policy import Policy
 from peyvand_policy.domain.quote import Quote
 from peyvand_policy.service_layer.context import PolicyServices
@@ -33,6 +35,16 @@ def visible_quote(services: PolicyServices, quote_id: str) -> Quote:
 def list_filter() -> dict[str, Any] | None:
     """The caller's row filter for lists (None: no individual policies at all)."""
     return scope_filter(current_caller())
+
+
+def require_visible_customers(services: PolicyServices, customer_ids: Sequence[str]) -> None:
+    """Refuse new business for a holder or insured outside the caller's scope (NOT_FOUND, as a
+    read would). Judged on the customer projection; a customer not projected yet is not judged."""
+    caller = current_caller()
+    for customer_id in dict.fromkeys(customer_ids):
+        ref = customer_refs.get(services.database, customer_id) if customer_id else None
+        if ref is not None and not can_see_record(caller, ref.get("agent_id"), ref.get("branch_code")):
+            raise NotFound("customer not found", code="CUSTOMER_NOT_FOUND")
 
 
 def owner_for_new_business(agent_id: str, branch_code: str) -> tuple[str, str]:

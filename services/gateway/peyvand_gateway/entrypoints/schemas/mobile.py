@@ -32,7 +32,7 @@ class QueuedChangeCreate(BaseModel):
     idempotency_key: str = Field(min_length=8, max_length=100)
     kind: str = Field(examples=["update_customer"], description="log_interaction | update_customer")
     customer_id: str = Field(max_length=60)
-    base_version: int | None = Field(default=None, description="The version the app saw (update_customer)")
+    base_version: int | None = Field(default=None, ge=0, le=2**63 - 1, description="The version the app saw (update_customer)")
     data: dict[str, Any] = Field(default_factory=dict)
 
 

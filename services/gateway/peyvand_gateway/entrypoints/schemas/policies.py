@@ -46,7 +46,7 @@ class QuoteCreate(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict)
     term_start: str = ""
     term_end: str = ""
-    term_days: int = 0
+    term_days: int = Field(default=0, ge=0, le=2**31 - 1)  # int32 on the wire
 
 
 class QuotePublic(BaseModel):
