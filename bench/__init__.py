@@ -21,6 +21,7 @@ SUITES: dict[str, str] = {
     "ticketing": "bench.ticketing",
     "campaign": "bench.campaign",
     "mix": "bench.mix",
+    "renewal": "bench.renewal",
 }
 
 

@@ -27,16 +27,16 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from peyvand_devstack.ports import free_ports, wait_for_port
 from peyvand_stack.harness import Stack
-from peyvand_stack.processes import OUTBOX_COLLECTIONS, PortPlan, process_specs
+from peyvand_stack.processes import PortPlan, process_specs
 from pymongo import MongoClient
 
 from bench import Figure, Stat, figure
+from bench.settle import wait_settled
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "load" / "mix.js"
@@ -139,28 +139,6 @@ def start_outside_world(log_dir: Path) -> tuple[list[subprocess.Popen[bytes]], d
     return children, env
 
 
-def settle(ctx: Any, vhost: str, suffix: str, timeout: float = 1800) -> None:
-    """Wait until the demo's events are through: every outbox drained, every queue empty."""
-    client: MongoClient[dict[str, Any]] = MongoClient(ctx.mongo_uri)
-    began = time.monotonic()
-    last_note = 0.0
-    try:
-        while True:
-            pending = sum(client[f"peyvand_{svc}{suffix}"][col].count_documents({"outbox_pending": 1}) for svc, cols in OUTBOX_COLLECTIONS.items() for col in cols)
-            queued = sum(int(q.get("messages", 0)) for q in ctx.rabbit.management("GET", f"queues/{quote(vhost, safe='')}") or [])
-            if pending == 0 and queued == 0:
-                ctx.log(f"mix: the demo's events are through after {time.monotonic() - began:.0f} s (outboxes empty, queues empty)")
-                return
-            if time.monotonic() - last_note > 15:
-                ctx.log(f"mix: waiting for the demo's events: {pending} aggregates with unpublished events, {queued} messages queued")
-                last_note = time.monotonic()
-            if time.monotonic() - began > timeout:
-                raise RuntimeError(f"events did not settle in {timeout:.0f} s ({pending} unpublished, {queued} queued)")
-            time.sleep(2)
-    finally:
-        client.close()
-
-
 def run_k6(base_url: str, rate: int, seconds: int, out: Path, log_path: Path) -> dict[str, Any]:
     env = dict(os.environ, BASE_URL=base_url, RATE=str(rate), DURATION=f"{seconds}s", K6_NO_USAGE_REPORT="true")
     with open(log_path, "ab") as log:
@@ -194,7 +172,7 @@ def run(ctx: Any) -> list[Figure]:
         for line in demo.seed(env, plan, progress=ctx.log):
             if line.startswith("Demo data"):
                 ctx.log("mix: " + line)
-        settle(ctx, vhost, suffix)
+        wait_settled(ctx, vhost, suffix, "mix: the demo's events", (stack,), timeout=1800)
         pids = {name: p.proc.pid for name, p in stack.processes.items() if p.proc is not None}
         idle = {name: rss_mb(pid) for name, pid in pids.items()}
 
