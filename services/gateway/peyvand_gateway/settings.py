@@ -35,6 +35,8 @@ class GatewaySettings(ProcessSettings):
     rate_limit_burst: int = 120
     # Overall deadline of composed answers (360 view, my day) and of single backend calls.
     compose_deadline_seconds: float = 0.8
+    # Threads serving requests (most of a request's time is spent waiting on backends).
+    http_worker_threads: int = 100
     backend_timeout_seconds: float = 3.0
     # argon2id parameters: ``test`` is cheap and allowed only when PEYVAND_ENV=test.
     password_hash_profile: Literal["standard", "test"] = "standard"

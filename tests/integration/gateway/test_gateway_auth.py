@@ -76,3 +76,11 @@ def test_missing_or_garbled_token_is_401_problem(gw: GatewayUnderTest) -> None:
     assert missing.status_code == garbled.status_code == 401
     assert garbled.json()["code"] == "TOKEN_INVALID"
     assert set(garbled.json()) >= {"type", "title", "status", "detail", "code", "instance", "request_id", "errors"}
+
+
+def test_requests_are_served_by_the_configured_number_of_threads(gw) -> None:  # type: ignore[no-untyped-def]
+    import anyio.to_thread
+
+    # 40 (anyio's default) would cap composed answers near 40 / deadline per second when a backend is slow.
+    tokens = gw.client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == gw.gateway.settings.http_worker_threads == 100

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -24,8 +27,18 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Sync endpoints run in anyio's thread pool, 40 threads by default. A composed answer holds its
+    # thread while it waits on backend futures (up to the compose deadline), so 40 threads cap the
+    # gateway near 40 / deadline requests per second as soon as one backend is slow.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.gateway.settings.http_worker_threads
+    yield
+
+
 def create_app(gateway: Gateway) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="Peyvand API",
         version="1.0.0",
         description=DESCRIPTION,
