@@ -22,7 +22,7 @@ run: venv
 
 test: venv
 	@bash scripts/ensure-rabbitmq-installed.sh
-	@$(PYTEST) $(wildcard tests/unit tests/integration tests/e2e tests/security)
+	@$(PYTEST) $(wildcard tests/unit tests/integration tests/e2e tests/faults tests/security)
 
 test-unit: venv
 	@$(PYTEST) tests/unit
@@ -34,6 +34,10 @@ test-integration: venv
 test-e2e: venv
 	@bash scripts/ensure-rabbitmq-installed.sh
 	@$(PYTEST) tests/e2e
+
+test-faults: venv
+	@bash scripts/ensure-rabbitmq-installed.sh
+	@$(PYTEST) tests/faults
 
 lint: venv
 	@$(PY) -m ruff check libs services tests bench

@@ -197,7 +197,15 @@ class IdempotentEventHandler(EventHandler):
             eventlet.sleep(0.5)
             return
         for _, message in batch:
-            self.queue_consumer.ack_message(message)
+            try:
+                self.queue_consumer.ack_message(message)
+            except Exception:
+                # The broker connection is gone (outage, restart): the broker requeues every
+                # unacked message, and their ids are recorded, so the redeliveries are skipped.
+                # Raising here would end this managed thread and with it the whole container,
+                # leaving a live process that consumes nothing.
+                log.warning("could not ack applied events; they will be redelivered and skipped", extra={"consumer": self.consumer, "count": len(batch)})
+                return
 
     def _republish(self, message: Any, routing_key: str, headers: dict[str, Any], expiration_ms: int | None = None) -> None:
         assert self._publisher is not None

@@ -61,11 +61,27 @@ def run_worker(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     runner.start()
+    died: list[BaseException] = []
+
+    def _watch_containers() -> None:
+        # A container that died (one of its threads raised) leaves the process alive but
+        # consuming nothing: end the process instead, so its supervisor starts a fresh one.
+        try:
+            runner.wait()
+        except Exception as exc:
+            died.append(exc)
+            if not stopping.ready():
+                stopping.send(-1)
+
+    eventlet.spawn(_watch_containers)
     consuming.send(True)
     log.info("worker consuming", extra={"service": service})
     if on_ready:
         on_ready()
     stopping.wait()
+    if died:
+        log.error("worker container died; exiting so it can be restarted", extra={"error": type(died[0]).__name__})
+        raise SystemExit(1)
     log.info("worker stopping")
     try:
         with eventlet.Timeout(10):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 
-from peyvand_runtime.consumer import dead_letter_queue_name
-
 QUEUE = "evt-customer-customer.created--policy.handle_customer_created"
 
 
@@ -72,33 +70,4 @@ def test_broker_stopped_and_restarted_mid_run(spine_slice) -> None:  # type: ign
     assert sl.stack["customer-relay"].alive and sl.stack["policy-worker"].alive
 
 
-def test_poison_message_is_dead_lettered_after_bounded_retries_and_can_be_redriven(spine_slice) -> None:  # type: ignore[no-untyped-def]
-    from peyvand_runtime import deadletters
-
-    sl = spine_slice
-    sl.stack.start("policy-worker")
-    # Well-formed envelope, but the payload lacks customer_id: the handler refuses it each time.
-    body = {
-        "event_id": "evt_01KAAAAAAAAAAAAAAAAAAAAAAA", "type": "customer.created", "version": 1, "occurred_at": "2026-11-22T10:00:00.000Z",
-        "producer": "customer", "correlation_id": "req_poison", "payload": {"display_name": "no id"},
-    }
-    sl.publish_raw("customer.created", json.dumps(body).encode())
-    # Not even an envelope: parked at once, without retries.
-    sl.publish_raw("customer.created", b"\xff not json")
-    dlq = dead_letter_queue_name(QUEUE)
-    sl.wait_for(lambda: sl.queue_depth(dlq) == 2, 30, "both messages in the dead-letter queue")
-    parked = deadletters.peek(sl.isolated.amqp_uri, dlq, limit=10)
-    attempts = sorted(m.attempts for m in parked)
-    assert attempts == [0, 3], attempts
-    assert any("ValidationError" in m.error for m in parked)
-    assert sl.refs_count() == 0
-    assert sl.queue_depth(dlq) == 2, "peeking must not remove messages"
-    # The producer's correlation id followed the event into the consumer's logs.
-    assert '"correlation_id": "req_poison"' in sl.stack["policy-worker"].log_text()
-
-    moved = deadletters.redrive(sl.isolated.amqp_uri, dlq, limit=10)
-    assert moved == 2
-    # Redriven messages are consumed again from scratch (attempts reset) and, still bad,
-    # come back after the bounded retries: nothing is lost, nothing loops forever.
-    sl.wait_for(lambda: sl.queue_depth(dlq) == 2, 30, "redriven messages back after their retries")
-    assert sorted(m.attempts for m in deadletters.peek(sl.isolated.amqp_uri, dlq, limit=10)) == [0, 3]
+# The poison-message / dead-letter / redrive test lives in tests/faults/test_faults_spine.py.

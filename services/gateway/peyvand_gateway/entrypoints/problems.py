@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from peyvand_runtime import correlation
 from peyvand_runtime.domain import DomainError, FieldViolation
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from peyvand_gateway.adapters.backends import BackendError
@@ -109,6 +110,12 @@ def install(app: FastAPI) -> None:
             response.headers[key] = value
         return response
 
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The gateway's own store (sessions, users) is unreachable: come back later, not a 500.
+        log.warning("gateway store unavailable", extra={"error": type(exc).__name__})
+        return problem(request.url.path, 503, "STORE_UNAVAILABLE", _GENERIC_DETAIL[503])
+
+    app.add_exception_handler(ConnectionFailure, store_unavailable)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(BackendError, backend_error)
     app.add_exception_handler(RequestValidationError, validation_error)

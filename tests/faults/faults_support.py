@@ -1,0 +1,215 @@
+"""Helpers for the fault tests: the spine flow as real processes, a tap queue on an events
+exchange, and the lost / duplicated tally every fault test prints and asserts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pika
+from peyvand_runtime import outbox, store
+from peyvand_runtime.domain import DomainEvent
+from peyvand_runtime.ids import new_id
+from peyvand_runtime.settings import ProcessSettings
+from peyvand_stack.harness import Stack, StackProcess
+from peyvand_stack.processes import PortPlan, process_specs
+
+HERE = Path(__file__).resolve().parent
+OBSERVED_WORKER = HERE / "observed_policy_worker.py"
+CREATED_QUEUE = "evt-customer-customer.created--policy.handle_customer_created"
+PUBLISHED_RE = re.compile(r'^peyvand_outbox_published_total\{producer="(\w+)"\} ([0-9.e+]+)$', re.M)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a fault cost: events that never took effect, and effects applied more than once."""
+
+    name: str
+    expected: int
+    lost: int
+    duplicated: int
+    redelivered: int = 0  # extra deliveries the broker saw (absorbed by the inbox), for information
+
+    def report(self) -> Tally:
+        print(f"\nFAULT {self.name}: expected={self.expected} lost={self.lost} duplicated={self.duplicated} redelivered_absorbed={self.redelivered}")
+        return self
+
+
+def tally(name: str, expected: Iterable[str], effects: Iterable[str], deliveries: Iterable[str] = ()) -> Tally:
+    """``expected`` keys each must appear exactly once in ``effects``; ``deliveries`` (event ids
+    seen on a tap queue) only tell how many redeliveries the consumer had to absorb."""
+    want = set(expected)
+    seen = Counter(effects)
+    delivered = Counter(deliveries)
+    return Tally(
+        name,
+        len(want),
+        lost=len(want - set(seen)),
+        duplicated=sum(n - 1 for n in seen.values() if n > 1) + len(set(seen) - want),
+        redelivered=sum(n - 1 for n in delivered.values() if n > 1),
+    )
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str, stack: Stack | None = None, poll: float = 0.2,
+             state: Callable[[], Any] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(poll)
+    logs = "" if stack is None else "\n".join(f"--- {p.name}\n{p.log_tail(15)}" for p in stack.processes.values())
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; state: {state() if state else '-'}\n{logs}")
+
+
+def published(process: StackProcess) -> float:
+    """The relay's ``peyvand_outbox_published_total`` (-1 while it cannot answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{process.spec.metrics_port}/metrics", timeout=1) as response:
+            match = PUBLISHED_RE.search(response.read().decode())
+            return float(match.group(2)) if match else 0.0
+    except OSError:
+        return -1.0
+
+
+class Tap:
+    """A durable queue bound to an events exchange: every message published there, counted."""
+
+    def __init__(self, amqp_uri: str, exchange: str, routing_key: str) -> None:
+        self.amqp_uri = amqp_uri
+        self.queue = f"fault-tap-{exchange}-{routing_key}"
+        connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        try:
+            channel = connection.channel()
+            channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+            channel.queue_declare(self.queue, durable=True)
+            channel.queue_bind(self.queue, exchange, routing_key)
+        finally:
+            connection.close()
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every envelope in the queue (taken off it)."""
+        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+        found = []
+        try:
+            channel = connection.channel()
+            while True:
+                method, _props, body = channel.basic_get(self.queue, auto_ack=True)
+                if method is None:
+                    return found
+                found.append(json.loads(body))
+        finally:
+            connection.close()
+
+
+def queue_depth(amqp_uri: str, queue: str) -> int:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        return int(connection.channel().queue_declare(queue, durable=True, passive=True).method.message_count)
+    finally:
+        connection.close()
+
+
+def publish_raw(amqp_uri: str, routing_key: str, body: bytes, exchange: str = "customer.events") -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+        channel.confirm_delivery()
+        channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(content_type="application/json", delivery_mode=2))
+    finally:
+        connection.close()
+
+
+class SpineFlow:
+    """Customers saved with their outbox → customer-relay → RabbitMQ → policy-worker (observed)."""
+
+    def __init__(self, isolated: Any, **env: str) -> None:
+        self.isolated = isolated
+        plan = PortPlan.on_free_ports()
+        specs = []
+        for spec in process_specs(plan):
+            if spec.name == "policy-worker":
+                specs.append(dataclasses.replace(spec, argv=(sys.executable, str(OBSERVED_WORKER))))
+            elif spec.name == "customer-relay":
+                specs.append(spec)
+        base = {"CONSUMER_MAX_ATTEMPTS": "3", "CONSUMER_RETRY_DELAY_MS": "100", "RELAY_IDLE_SLEEP_SECONDS": "0.05", **env}
+        self.stack = Stack(specs, isolated.env(**base), plan, isolated.tmp / "logs")
+        settings = ProcessSettings(mongodb_uri=isolated.infra.mongo_uri, mongodb_db_suffix=isolated.db_suffix)
+        self.customer_db = store.connect("customer", settings)
+        self.policy_db = store.connect("policy", settings)
+        self.created: list[str] = []
+
+    @property
+    def relay(self) -> StackProcess:
+        return self.stack["customer-relay"]
+
+    @property
+    def worker(self) -> StackProcess:
+        return self.stack["policy-worker"]
+
+    def start(self) -> None:
+        """The worker first: its queues must be bound before the relay publishes (else unroutable)."""
+        self.stack.start("policy-worker")
+        self.stack.start("customer-relay")
+
+    def create_customers(self, count: int, prefix: str = "c") -> list[str]:
+        ids = []
+        now = dt.datetime.now(dt.UTC)
+        for i in range(count):
+            customer_id = new_id("cus")
+            snapshot = {"customer_id": customer_id, "display_name": f"مشتری {prefix}{i}", "agent_id": "agt_1", "branch_code": "101", "status": "active"}
+            outbox.save(self.customer_db["parties"], customer_id, 0, {"display_name": snapshot["display_name"]}, [DomainEvent("customer.created", snapshot)], "customer", now)
+            ids.append(customer_id)
+            self.created.append(customer_id)
+        return ids
+
+    def create_in_background(self, count: int) -> threading.Thread:
+        thread = threading.Thread(target=self.create_customers, args=(count, "bg"), daemon=True)
+        thread.start()
+        return thread
+
+    # -- what happened --------------------------------------------------------------------
+    def refs_count(self) -> int:
+        return int(self.policy_db["customer_refs"].estimated_document_count())
+
+    def applied_count(self) -> int:
+        return int(self.policy_db["applied_events"].estimated_document_count())
+
+    def pending_count(self) -> int:
+        return int(self.customer_db["parties"].count_documents({"outbox_pending": 1}))
+
+    def projected_keys(self) -> list[str]:
+        """One key per customer in the projection, at the version it holds."""
+        return [f"{d['_id']}:v{d['version']}" for d in self.policy_db["customer_refs"].find({}, {"version": 1})]
+
+    def effect_keys(self) -> list[str]:
+        return [d["key"] for d in self.policy_db["fault_effects"].find({}, {"key": 1})]
+
+    def tally(self, name: str, deliveries: Iterable[str] = ()) -> Tally:
+        """Lost: a created customer missing from the projection (or at another version).
+        Duplicated: a projection change journaled more than once for one customer version."""
+        expected = {f"{c}:v1" for c in self.created}
+        journaled = self.effect_keys()
+        # Guard against a vacuous duplicate count: the journal must be seeing the worker's
+        # writes (a SIGKILL between a write and its journal entry may miss a handful).
+        assert len(expected & set(journaled)) >= 0.99 * len(expected), "the effect journal misses the worker's writes: was customer_refs.apply_snapshot replaced?"
+        effects = tally(name, expected, journaled, deliveries)
+        return dataclasses.replace(effects, lost=len(expected - set(self.projected_keys()))).report()
+
+    def state(self) -> dict[str, int]:
+        return {"created": len(self.created), "refs": self.refs_count(), "applied": self.applied_count(), "pending": self.pending_count()}
+
+    def stop(self) -> None:
+        for process in self.stack.processes.values():
+            process.stop(grace=5)
