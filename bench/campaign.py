@@ -19,12 +19,17 @@ Set-up (stated, because it is not the production path):
   evaluated for marketing only, as in production); consent is checked at queue and send time;
 - ``SMS_RATE_PER_SECOND`` is raised to 100,000 (the provider's contracted rate is an operator
   setting; the default 50/s would make the figure a rate-limit reading);
-- processes: ``campaign-worker`` and ``campaign-jobs`` (4 sender threads, batches of 100), the fake
-  SMS provider in this process (a real HTTP server); the relay is not running (the
-  ``campaign.message_sent`` envelopes stay in the outbox and do not load the store further).
+- processes: ``campaign-worker`` (renewal_due in batches of up to 250, ``CONSUMER_PREFETCH`` 600 so
+  the next batch is already buffered while one is written; ``BENCH_CAMPAIGN_PREFETCH`` overrides)
+  and ``campaign-jobs`` (4 sender threads, claims of 100, SMS handed over with Kavenegar-style
+  ``sendarray`` calls of up to 100), the fake SMS provider in this process (a real HTTP server);
+  the relay is not running (the ``campaign.message_sent`` envelopes stay in the outbox and do not
+  load the store further).
 
 Timing: from the first ``basic_publish`` to the moment the provider holds all expected SMS. The
-raw baseline: pika, pipelined publisher confirms, 1 KB persistent messages to a durable queue.
+events are published from a thread with pipelined confirms (≤ 500 unconfirmed, as a relay does)
+while the pipeline runs. The raw baseline: pika, pipelined publisher confirms, 1 KB persistent
+messages to a durable queue.
 ``BENCH_CAMPAIGN_COUNT`` overrides N (default 80,000; ``--quick`` 3,000). When N < 80,000 the
 80,000 figure is an EXTRAPOLATION at the measured rate and says so.
 """
@@ -34,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -51,7 +57,7 @@ from peyvand_runtime.settings import ProcessSettings
 from peyvand_stack.harness import Stack
 from peyvand_stack.processes import PortPlan, process_specs
 
-from bench import Figure, Stat, figure, raw
+from bench import Figure, Stat, campaign_raw, figure, raw
 from bench.infra import Context
 
 TARGET_EVENTS = 80_000
@@ -61,6 +67,7 @@ DAYTIME = "2026-06-10T06:00:00+00:00"
 TODAY = dt.date(2026, 6, 10)
 TERM_END = "2026-07-10"
 AGENT_COUNT = 200
+RAW_MIX_EVENTS = 3_000  # size of the store baseline's own data set (a second 80k pre-load would double the set-up)
 SHARE_GRANTED, SHARE_REVOKED = 0.12, 0.03
 
 
@@ -124,8 +131,64 @@ def _stack(ctx: Context, vhost: str, suffix: str, sms: FakeSmsProvider, log_dir:
     specs = [s for s in process_specs(plan, ("campaign",)) if s.name in ("campaign-worker", "campaign-jobs")]
     env = ctx.process_env(vhost, suffix, LOG_LEVEL="WARNING", SMS_BASE_URL=sms.base_url, SMS_API_KEY=sms.api_key,
                           SMS_RATE_PER_SECOND="100000", CAMPAIGN_TEST_NOW=DAYTIME, JOB_INTERVAL_SECONDS="5",
-                          SENDER_IDLE_SLEEP_SECONDS="0.05", REPORT_POLL_SECONDS="3600", CONSUMER_PREFETCH=os.environ.get("BENCH_CAMPAIGN_PREFETCH", "64"))
+                          SENDER_IDLE_SLEEP_SECONDS="0.05", REPORT_POLL_SECONDS="3600", CONSUMER_PREFETCH=os.environ.get("BENCH_CAMPAIGN_PREFETCH", "600"))
     return Stack(specs, env, plan, log_dir)
+
+
+def publish_events(amqp_uri: str, bodies: list[bytes], window: int = 500) -> dict[str, Any]:
+    """Publish to ``policy.events`` / ``policy.renewal_due`` on a SelectConnection with pipelined
+    confirms (≤ ``window`` unconfirmed); returns first-publish and last-confirm instants."""
+    from pika.spec import Basic
+
+    state: dict[str, Any] = {"sent": 0, "confirmed": 0, "nacked": 0, "began": 0.0, "ended": 0.0, "error": None, "upto": 0}
+    outstanding: set[int] = set()
+    properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+    holder: dict[str, Any] = {}
+
+    def pump() -> None:
+        channel = holder["channel"]
+        while state["sent"] < len(bodies) and len(outstanding) < window:
+            channel.basic_publish("policy.events", "policy.renewal_due", bodies[state["sent"]], properties)
+            state["sent"] += 1
+            outstanding.add(state["sent"])
+
+    def on_confirm(frame: Any) -> None:
+        method = frame.method
+        tags = range(state["upto"] + 1, method.delivery_tag + 1) if method.multiple else [method.delivery_tag]
+        for tag in tags:
+            if tag in outstanding:
+                outstanding.discard(tag)
+                state["confirmed"] += 1
+        if method.multiple:
+            state["upto"] = max(state["upto"], method.delivery_tag)
+        if not isinstance(method, Basic.Ack):
+            state["nacked"] += 1
+        if state["confirmed"] >= len(bodies):
+            state["ended"] = time.perf_counter()
+            holder["connection"].close()
+        else:
+            pump()
+
+    def on_confirm_mode(_frame: Any) -> None:
+        state["began"] = time.perf_counter()
+        pump()
+
+    def on_channel(channel: Any) -> None:
+        holder["channel"] = channel
+        channel.exchange_declare("policy.events", exchange_type="topic", durable=True,
+                                 callback=lambda _f: channel.confirm_delivery(on_confirm, callback=on_confirm_mode))
+
+    def on_open_error(connection: Any, error: BaseException) -> None:
+        state["error"] = error
+        connection.ioloop.stop()
+
+    connection = pika.SelectConnection(pika.URLParameters(amqp_uri), on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+                                       on_open_error_callback=on_open_error, on_close_callback=lambda c, _r: c.ioloop.stop())
+    holder["connection"] = connection
+    connection.ioloop.start()
+    if state["error"] is not None or not state["ended"] or state["nacked"]:
+        raise RuntimeError(f"publishing the renewal_due events did not finish: {state}")
+    return state
 
 
 def _wait(predicate: Any, timeout: float, what: str, stack: Stack, progress: Any = None) -> float:
@@ -144,7 +207,23 @@ def _wait(predicate: Any, timeout: float, what: str, stack: Stack, progress: Any
     raise TimeoutError(f"timed out waiting for {what}\n{logs}")
 
 
+def _raw_store_mix(ctx: Context, count: int, i: int) -> float:
+    """The store baseline (bench/campaign_raw.py) on its own database of ``count`` pre-loaded rows."""
+    # A plain client: store.connect would re-register the "campaign" alias and close the run's client.
+    client = store.client_for(ctx.mongo_uri)
+    db = client[ProcessSettings(mongodb_db_suffix=ctx.new_db_suffix()).database_name("campaign")]
+    try:
+        rows, _ = preload(db, count)
+        rate = campaign_raw.store_mix(db, rows)
+        ctx.log(f"raw store renewal mix: run {i + 1}: {rate:,.0f} notices/s ({count:,} notices, pymongo alone, serial)")
+        return rate
+    finally:
+        client.drop_database(db.name)
+        client.close()
+
+
 def run_once(ctx: Context, count: int, i: int) -> dict[str, float]:
+    mix = _raw_store_mix(ctx, min(count, RAW_MIX_EVENTS), i)
     vhost, suffix = ctx.new_vhost(), ctx.new_db_suffix()
     db = store.connect("campaign", ProcessSettings(mongodb_uri=ctx.mongo_uri, mongodb_db_suffix=suffix))
     sms = FakeSmsProvider(deliver_after=3600).start()
@@ -164,14 +243,18 @@ def run_once(ctx: Context, count: int, i: int) -> dict[str, float]:
         channel.exchange_declare("policy.events", exchange_type="topic", durable=True)
         stack = _stack(ctx, vhost, suffix, sms, ctx.tmp / f"logs-{i}")
         stack.start("campaign-worker", "campaign-jobs", timeout=120)
-        channel.confirm_delivery()
-        properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
-        started = time.perf_counter()
-        for body in bodies:
-            channel.basic_publish("policy.events", "policy.renewal_due", body, properties)
-        published = time.perf_counter() - started
         connection.close()
-        ctx.log(f"campaign: {count:,} renewal_due published (confirmed one by one) in {published:.1f} s")
+        published: dict[str, Any] = {}
+
+        def publisher() -> None:
+            try:
+                published.update(publish_events(amqp, bodies))
+            except Exception as exc:  # reported by the main thread
+                published["error"] = exc
+
+        thread = threading.Thread(target=publisher, name="bench-publisher", daemon=True)
+        started = time.perf_counter()
+        thread.start()
 
         def progress() -> None:
             elapsed = time.perf_counter() - started
@@ -179,6 +262,12 @@ def run_once(ctx: Context, count: int, i: int) -> dict[str, float]:
             ctx.log(f"campaign: {elapsed:6.0f} s: {planned:,} deliveries planned, {len(sms.messages):,} SMS at the provider "
                     f"({len(sms.messages) / elapsed:,.0f} SMS/s so far)")
 
+        thread.join(4 * 3600)
+        if published.get("error") or not published.get("ended"):
+            raise RuntimeError(f"publishing failed: {published.get('error')}")
+        started = published["began"]  # the clock starts at the first publish
+        publish_seconds = published["ended"] - started
+        ctx.log(f"campaign: {count:,} renewal_due published (pipelined confirms) in {publish_seconds:.1f} s = {count / publish_seconds:,.0f} msgs/s")
         planned_at = _wait(lambda: db[DELIVERIES].estimated_document_count() >= count, 4 * 3600, "every delivery planned", stack, progress)
         done_at = _wait(lambda: len(sms.messages) >= expected, 4 * 3600, "every SMS at the provider", stack, progress)
         seconds = done_at - started
@@ -191,9 +280,10 @@ def run_once(ctx: Context, count: int, i: int) -> dict[str, float]:
         skipped = db[DELIVERIES].count_documents({"status": "skipped"})
         ctx.log(f"campaign: run {i + 1}: {expected:,} SMS at the provider {seconds:.1f} s after the first publish = "
                 f"{expected / seconds:,.0f} SMS/s end to end; planning (worker) {count / (planned_at - started):,.0f} events/s; "
-                f"{skipped:,} skipped (consent); provider requests {sms.requests:,}")
+                f"{skipped:,} skipped (consent); provider requests {sms.requests:,} ({sms.array_requests:,} sendarray)")
         return {"seconds": seconds, "sms_rate": expected / seconds, "plan_rate": count / (planned_at - started), "raw_pub": pub,
-                "published_seconds": published, "expected": expected, "skipped": skipped}
+                "raw_mix": mix, "published_seconds": publish_seconds, "publish_rate": count / publish_seconds, "expected": expected, "skipped": skipped,
+                "provider_requests": sms.requests}
     finally:
         if stack is not None:
             for process in stack.processes.values():
@@ -212,9 +302,14 @@ def run(ctx: Context) -> list[Figure]:
         return Stat([r[key] for r in runs])
 
     pub = figure("raw broker publish", col("raw_pub"), "msgs/s", note="pika SelectConnection, async confirms, window 500, 1 KB persistent, durable queue; same run")
+    mix = figure("raw store renewal mix (pymongo alone, serial)", col("raw_mix"), "notices/s",
+                 note="bench/campaign_raw.py: the worker's and the sender's store calls per notice, same documents and indexes")
     e2e = figure(f"renewal_due → SMS at provider ({count:,} events)", col("sms_rate"), "SMS/s", baseline=pub,
                  note="first publish → all expected SMS received by the fake provider; projections pre-loaded; daytime test clock")
+    e2e_store = figure(f"renewal_due → SMS ÷ raw store mix ({count:,} events)", col("sms_rate"), "SMS/s", baseline=mix)
     plan = figure("worker planning (renewal_due → delivery)", col("plan_rate"), "events/s", baseline=pub)
+    events_pub = figure("renewal_due events published (during the run)", col("publish_rate"), "msgs/s", baseline=pub,
+                        note="the bench's own publisher, pipelined confirms, while worker and senders run")
     seconds = figure(f"{count:,} events → SMS", col("seconds"), "s")
     projected = Stat([TARGET_EVENTS / r["sms_rate"] for r in runs])
     label = "80,000 events → SMS" + ("" if count >= TARGET_EVENTS else " (EXTRAPOLATED at the measured rate)")
@@ -223,4 +318,4 @@ def run(ctx: Context) -> list[Figure]:
     target.ratio = TARGET_SECONDS / projected.median if projected.median else None
     target.target, target.met = 1.0, projected.median <= TARGET_SECONDS
     ctx.info["campaign"] = {"events": count, "runs": runs, "extrapolated": count < TARGET_EVENTS}
-    return [pub, e2e, plan, seconds, target]
+    return [pub, events_pub, mix, e2e, e2e_store, plan, seconds, target]

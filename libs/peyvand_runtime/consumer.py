@@ -9,6 +9,10 @@ forever). ``@on_event`` instead:
   backoff, dead-lettered back to the queue) until ``max_attempts``, then parks it in
   ``<queue>.dlq`` for an operator (``python -m peyvand_runtime.deadletters``);
 - sends a message that is not a valid envelope straight to the dead-letter queue.
+
+``@on_event_batch`` is the same contract for a method that takes a *list* of envelopes
+(group commit: one inbox look-up and a few bulk store calls per batch instead of several
+round trips per event); it may report single events as failed, which alone are retried.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import eventlet
@@ -253,6 +257,140 @@ class IdempotentEventHandler(EventHandler):
         self.queue_consumer.ack_message(message)
 
 
+def _failure_reason(error: BaseException) -> str:
+    reason = type(error).__name__
+    if isinstance(error, DomainError):
+        reason += f" {error.code}"
+    return reason
+
+
+class BatchEventHandler(IdempotentEventHandler):
+    """An ``IdempotentEventHandler`` whose service method receives a list of envelopes.
+
+    Messages are buffered as they arrive; a batch goes to the method when ``max_batch`` are
+    waiting (never more than the prefetch, since unacked messages stop arriving beyond it) or
+    the oldest has waited ``max_wait_seconds``. Per batch: one inbox look-up (``$in`` on
+    ``_id``); ids of applied events are recorded in bulk and acked afterwards, exactly as for
+    single events (a crash before the record redelivers, so the method must be idempotent by
+    key). The method returns ``None`` (all applied) or a mapping ``event_id -> exception`` of
+    the events it could not apply: those alone go through the bounded retries and the
+    dead-letter queue; the rest are acked. Raising fails every event of the batch.
+    A copy of an event id twice in one batch reaches the method once.
+    """
+
+    def __init__(self, source_service: str, event_type: str, max_batch: int = 200, max_wait_seconds: float = 0.05,
+                 **kwargs: Any) -> None:
+        super().__init__(source_service, event_type, **kwargs)
+        self.max_batch = max(1, max_batch)
+        self.max_wait_seconds = max_wait_seconds
+        self._buffer: list[tuple[Envelope, Any]] = []
+        self._oldest = 0.0
+        self._idle = eventlet.event.Event()
+
+    @property
+    def batch_limit(self) -> int:
+        prefetch = int(getattr(self.container, "max_workers", 0) or 0)
+        return min(self.max_batch, prefetch) if prefetch > 0 else self.max_batch
+
+    def start(self) -> None:
+        super().start()
+        self.container.spawn_managed_thread(self._batch_loop)
+
+    def stop(self) -> None:
+        self._running = False
+        # Unacked buffered messages go back to the queue when the consumer closes.
+        buffered, self._buffer = self._buffer, []
+        for _, message in buffered:
+            self.queue_consumer.requeue_message(message)
+        super().stop()
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            envelope = Envelope.parse(message.body if isinstance(body, (bytes, str)) else body)
+        except EnvelopeError as exc:
+            CONSUMED.labels(self.consumer, "poison").inc()
+            self._park(message, f"EnvelopeError: {exc}", attempts=0)
+            return
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        self._buffer.append((envelope, message))
+
+    def _batch_loop(self) -> None:
+        while self._running:
+            limit = self.batch_limit
+            if not self._buffer or (len(self._buffer) < limit and time.monotonic() - self._oldest < self.max_wait_seconds):
+                eventlet.sleep(0.005)
+                continue
+            items, self._buffer = self._buffer[:limit], self._buffer[limit:]
+            self._oldest = time.monotonic()
+            try:
+                self._dispatch(items)
+            except Exception:
+                log.exception("batch dispatch failed; requeueing", extra={"consumer": self.consumer, "count": len(items)})
+                for _, message in items:
+                    self.queue_consumer.requeue_message(message)
+                eventlet.sleep(0.5)
+
+    def _dispatch(self, items: list[tuple[Envelope, Any]]) -> None:
+        assert self._inbox is not None
+        firsts: dict[str, tuple[Envelope, Any]] = {}
+        copies: list[Any] = []
+        for envelope, message in items:
+            if envelope.event_id in firsts:
+                copies.append(message)  # a redelivered copy inside the same batch
+            else:
+                firsts[envelope.event_id] = (envelope, message)
+        try:
+            seen = self._inbox.seen_many(firsts)
+        except Exception:
+            log.warning("inbox unreachable; requeueing", extra={"consumer": self.consumer})
+            eventlet.sleep(1)
+            for _, message in items:
+                self.queue_consumer.requeue_message(message)
+            return
+        fresh = []
+        for event_id, (envelope, message) in firsts.items():
+            if event_id in seen:
+                CONSUMED.labels(self.consumer, "duplicate").inc()
+                self.queue_consumer.ack_message(message)
+            else:
+                fresh.append((envelope, message))
+        for message in copies:
+            CONSUMED.labels(self.consumer, "duplicate").inc()
+            self.queue_consumer.ack_message(message)  # the first copy carries the event
+        if not fresh:
+            return
+        done = eventlet.event.Event()
+        started = time.monotonic()
+
+        def handle_result(worker_ctx: Any, result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+            try:
+                self._settle_batch(fresh, result, exc_info, started)
+            finally:
+                done.send(True)
+            return result, exc_info
+
+        self.container.spawn_worker(self, ([envelope for envelope, _ in fresh],), {}, context_data={}, handle_result=handle_result)
+        done.wait()
+
+    def _settle_batch(self, items: list[tuple[Envelope, Any]], result: Any, exc_info: Any, started: float) -> None:
+        HANDLING.labels(self.consumer).observe(time.monotonic() - started)
+        failures: Mapping[str, BaseException] = {}
+        if exc_info is not None:
+            failures = {envelope.event_id: exc_info[1] for envelope, _ in items}
+        elif isinstance(result, Mapping):
+            failures = result
+        for envelope, message in items:
+            error = failures.get(envelope.event_id)
+            if error is None:
+                CONSUMED.labels(self.consumer, "applied").inc()
+                self._pending.append((envelope.event_id, message))
+                continue
+            attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+            with correlation.bound(envelope.correlation_id):
+                self._settle_failure(message, envelope, _failure_reason(error), attempts)
+
+
 def on_event(source_service: str, event_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a nameko service method ``def handle_x(self, envelope: Envelope)``."""
 
@@ -265,5 +403,26 @@ def on_event(source_service: str, event_type: str) -> Callable[[Callable[..., An
                 return fn(self, envelope)
 
         return IdempotentEventHandler.decorator(source_service, event_type)(handler)
+
+    return decorate
+
+
+def on_event_batch(source_service: str, event_type: str, max_batch: int = 200,
+                   max_wait_seconds: float = 0.05) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate ``def handle_x(self, envelopes: list[Envelope]) -> Mapping[str, Exception] | None``.
+
+    Same queue name, inbox, retries and dead letters as ``on_event`` for the same method name,
+    so a handler can move between the two without losing its queue. See ``BatchEventHandler``.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        handler_name = fn.__qualname__
+
+        @functools.wraps(fn)
+        def handler(self: Any, envelopes: list[Envelope]) -> Any:
+            with tracing.consume_span(envelopes[0], handler_name):
+                return fn(self, envelopes)
+
+        return BatchEventHandler.decorator(source_service, event_type, max_batch=max_batch, max_wait_seconds=max_wait_seconds)(handler)
 
     return decorate

@@ -38,6 +38,13 @@ class Inbox:
     def seen(self, event_id: str) -> bool:
         return self.collection.find_one({"_id": self._key(event_id)}, {"_id": 1}) is not None
 
+    def seen_many(self, event_ids: Iterable[str]) -> set[str]:
+        """The ids among ``event_ids`` already applied: one ``$in`` on ``_id`` (indexed on every engine)."""
+        keys = {self._key(event_id): event_id for event_id in event_ids}
+        if not keys:
+            return set()
+        return {keys[doc["_id"]] for doc in self.collection.find({"_id": {"$in": list(keys)}}, {"_id": 1})}
+
     def record_many(self, event_ids: Iterable[str]) -> None:
         now = utc_now()
         docs = [{"_id": self._key(event_id), "applied_at": now} for event_id in dict.fromkeys(event_ids)]

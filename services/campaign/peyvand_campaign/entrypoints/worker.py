@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from peyvand_runtime.consumer import on_event
+from peyvand_runtime.consumer import on_event, on_event_batch
 from peyvand_runtime.domain import ValidationError
 from peyvand_runtime.envelope import Envelope
 from peyvand_runtime.tehran_time import tehran_date
 
 from peyvand_campaign.adapters import projections
 from peyvand_campaign.entrypoints import worker_deps as deps
-from peyvand_campaign.service_layer import campaigns, journeys
+from peyvand_campaign.service_layer import campaigns, journeys, renewal_batch
+
+# renewal_due events per batch (capped by CONSUMER_PREFETCH: unacked messages stop arriving beyond it).
+RENEWAL_BATCH = 250
 
 
 def _require(payload: dict[str, Any], *names: str) -> None:
@@ -63,12 +66,12 @@ class CampaignWorker:
         projections.apply_policy(deps.database(), envelope.payload, envelope.payload.get("status") or "active", tehran_date(deps.now()))
         campaigns.record_broadcast_conversion(deps.database(), envelope.payload["holder_id"], _occurred(envelope))
 
-    @on_event("policy", "policy.renewal_due")
-    def handle_renewal_due(self, envelope: Envelope) -> None:
-        _require(envelope.payload, "policy_id", "holder_id", "term_end")
-        if envelope.payload.get("days_before_expiry") is None:
-            raise ValidationError.single("days_before_expiry", "missing in event payload")
-        journeys.renewal_due(deps.database(), envelope.payload, deps.now(), deps.config())
+    # Batched (group commit): ~80,000 notices arrive at once around a renewal run (issue #7).
+    # Same method name as the one-by-one handler had, so the queue stays the same.
+    @on_event_batch("policy", "policy.renewal_due", max_batch=RENEWAL_BATCH)
+    def handle_renewal_due(self, envelopes: list[Envelope]) -> dict[str, Exception]:
+        events = [(envelope.event_id, envelope.payload) for envelope in envelopes]
+        return renewal_batch.renewal_due_batch(deps.database(), events, deps.now(), deps.config())
 
     @on_event("policy", "policy.renewed")
     def handle_policy_renewed(self, envelope: Envelope) -> None:

@@ -6,6 +6,11 @@ Behaves like the real API where our sender depends on it:
 - ``POST|GET /v1/{api_key}/sms/send.json`` (receptor, message, sender, localid) →
   ``{"return": {"status": 200, "message": "تایید شد"}, "entries": [{messageid, status: 1, …}]}``;
   a ``localid`` seen before returns the first message's entry and sends nothing;
+- ``POST /v1/{api_key}/sms/sendarray.json`` (receptor, sender, message: JSON arrays of equal
+  length; ``localmessageids`` a JSON array or comma-separated) → one entry per message in
+  order; each local id seen before returns its first message (``duplicate``) and is not sent
+  again; the call is all-or-nothing: one invalid receptor → 411, not enough credit for the
+  new messages → 418, unequal arrays → 400, more than ``ARRAY_LIMIT`` messages → 400;
 - errors as ``return.status`` (and the same HTTP status): 403 bad API key, 411 invalid
   receptor, 412 invalid sender, 418 insufficient credit;
 - ``/v1/{api_key}/sms/status.json?messageid=1,2`` delivery reports (1 queued → 10 delivered
@@ -39,6 +44,7 @@ ERRORS = {
     503: "سرویس در دسترس نیست",
 }
 _RECEPTOR = re.compile(r"^(?:0|\+98|98|0098)9\d{9}$")
+ARRAY_LIMIT = 200  # messages per sendarray call
 
 
 @dataclass
@@ -65,6 +71,7 @@ class FakeSmsProvider:
         self.undeliverable: set[str] = set()
         self.injected: list[int] = []
         self.requests = 0
+        self.array_requests = 0
         self._next_id = 8_792_343
         self.server = ThreadingHTTPServer((host, port), _handler(self))
         self.server.daemon_threads = True
@@ -130,6 +137,45 @@ class FakeSmsProvider:
                 self.by_localid[localid] = record
             return 200, _ok([record])
 
+    def send_array(self, key: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.requests += 1
+            self.array_requests += 1
+            if key != self.api_key:
+                return _error(403)
+            if self.injected:
+                return _error(self.injected.pop(0))
+            try:
+                receptors, senders, texts = (_array(params.get(name, "")) for name in ("receptor", "sender", "message"))
+                raw_ids = params.get("localmessageids", "")
+                localids = _array(raw_ids) if raw_ids.strip().startswith("[") else [x for x in raw_ids.split(",")] if raw_ids else []
+            except ValueError:
+                return _error(400)
+            if not receptors or len(receptors) > ARRAY_LIMIT or len(senders) != len(receptors) or len(texts) != len(receptors):
+                return _error(400)
+            if localids and len(localids) != len(receptors):
+                return _error(400)
+            if any(not _RECEPTOR.match(r) for r in receptors) or any(not t for t in texts):
+                return _error(411 if any(not _RECEPTOR.match(r) for r in receptors) else 400)
+            localids = localids or [""] * len(receptors)
+            fresh = sum(1 for localid in dict.fromkeys(localids) if not localid or localid not in self.by_localid)
+            if fresh > self.credit:
+                return _error(418)
+            entries = []
+            for receptor, sender, text, localid in zip(receptors, senders, texts, localids, strict=True):
+                if localid and localid in self.by_localid:
+                    entries.append(_entry(self.by_localid[localid], duplicate=True))
+                    continue
+                self.credit -= 1
+                record = SmsRecord(self._next_id, receptor, sender, text, localid, int(time.time()))
+                self._next_id += 1
+                self.messages.append(record)
+                self.by_id[record.messageid] = record
+                if localid:
+                    self.by_localid[localid] = record
+                entries.append(_entry(record))
+            return 200, {"return": {"status": 200, "message": MESSAGES_OK}, "entries": entries}
+
     def status(self, key: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             if key != self.api_key:
@@ -152,11 +198,21 @@ def _error(status: int) -> tuple[int, dict[str, Any]]:
     return status, {"return": {"status": status, "message": ERRORS.get(status, "خطا")}, "entries": None}
 
 
+def _entry(r: SmsRecord, duplicate: bool = False) -> dict[str, Any]:
+    return {"messageid": r.messageid, "message": r.message, "status": r.status, "statustext": "در صف ارسال",
+            "sender": r.sender, "receptor": r.receptor, "date": r.date, "cost": 1200, **({"duplicate": True} if duplicate else {})}
+
+
 def _ok(records: list[SmsRecord], duplicate: bool = False) -> dict[str, Any]:
-    entries = [{"messageid": r.messageid, "message": r.message, "status": r.status, "statustext": "در صف ارسال",
-                "sender": r.sender, "receptor": r.receptor, "date": r.date, "cost": 1200,
-                **({"duplicate": True} if duplicate else {})} for r in records]
-    return {"return": {"status": 200, "message": MESSAGES_OK}, "entries": entries}
+    return {"return": {"status": 200, "message": MESSAGES_OK}, "entries": [_entry(r, duplicate) for r in records]}
+
+
+def _array(raw: str) -> list[str]:
+    """A JSON array parameter of strings (what sendarray takes); ValueError otherwise."""
+    value = json.loads(raw or "[]")
+    if not isinstance(value, list):
+        raise ValueError("not an array")
+    return [str(x) for x in value]
 
 
 def _handler(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
@@ -190,6 +246,9 @@ def _handler(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
             if len(parts) == 4 and parts[0] == "v1" and parts[2] == "sms":
                 if parts[3] == "send.json":
                     self._answer(*provider.send(parts[1], params))
+                    return
+                if parts[3] == "sendarray.json":
+                    self._answer(*provider.send_array(parts[1], params))
                     return
                 if parts[3] == "status.json":
                     self._answer(*provider.status(parts[1], params))

@@ -27,7 +27,7 @@ from peyvand_campaign import metrics
 from peyvand_campaign.adapters import deliveries_repo, journeys_repo, projections
 from peyvand_campaign.adapters.collections import DELIVERIES, JOURNEYS, instant
 from peyvand_campaign.domain.delivery import QUEUED
-from peyvand_campaign.domain.journeys import ACTIVE, DEFINITIONS, RENEWAL, SURVEY, WINBACK, Journey, StepPlan
+from peyvand_campaign.domain.journeys import ACTIVE, DEFINITIONS, RENEWAL, SURVEY, WINBACK, Journey, PlannedMessage, StepPlan
 from peyvand_campaign.service_layer.queueing import QueueRequest, queue_message
 
 log = logging.getLogger(__name__)
@@ -70,19 +70,23 @@ def _store(db: Database, journey: Journey, now: dt.datetime) -> None:
         metrics.JOURNEYS.labels(journey.kind, "started").inc()
 
 
+def queue_request(journey: Journey, message: PlannedMessage, window: int) -> QueueRequest:
+    """What to queue for one planned message of a journey step (shared by the batch path)."""
+    step = DEFINITIONS[journey.kind].step_for(window)
+    others = set(step.channels) - {message.channel} if step else set()
+    templates = {c: f"{journey.kind}.{window}.{c}" for c in ("sms", "email", "push")}
+    return QueueRequest(
+        dedup_key=message.dedup_key, customer_id=journey.customer_id, purpose=message.purpose,
+        step_channel=message.channel, templates=templates, exclude=others, about_instant=message.about_instant,
+        journey_id=journey.id, policy_id=journey.policy_id,
+        extra={"window": window, "journey_kind": journey.kind, "ticket_id": journey.ticket_id})
+
+
 def _plan_and_queue(db: Database, journey: Journey, window: int, now: dt.datetime, cfg: JourneyConfig,
                     **context: Any) -> StepPlan:
-    definition = DEFINITIONS[journey.kind]
-    plan = journey.plan(window, now, definition, **context)
-    step = definition.step_for(window)
+    plan = journey.plan(window, now, DEFINITIONS[journey.kind], **context)
     for message in plan.messages:
-        others = set(step.channels) - {message.channel} if step else set()
-        templates = {c: f"{journey.kind}.{window}.{c}" for c in ("sms", "email", "push")}
-        outcome = queue_message(db, QueueRequest(
-            dedup_key=message.dedup_key, customer_id=journey.customer_id, purpose=message.purpose,
-            step_channel=message.channel, templates=templates, exclude=others, about_instant=message.about_instant,
-            journey_id=journey.id, policy_id=journey.policy_id,
-            extra={"window": window, "journey_kind": journey.kind, "ticket_id": journey.ticket_id}), now, cfg.weekly_cap)
+        outcome = queue_message(db, queue_request(journey, message, window), now, cfg.weekly_cap)
         if outcome.status == "skipped":
             journey.record_message_outcome(message.dedup_key, f"skipped:{outcome.reason}", now)
     _store(db, journey, now)

@@ -23,11 +23,11 @@ from peyvand_campaign import metrics
 from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, projections
 from peyvand_campaign.adapters.collections import CAMPAIGNS, JOURNEYS, instant
 from peyvand_campaign.adapters.lookup_cache import TtlCache
-from peyvand_campaign.adapters.senders.base import OutgoingMessage, Sender, SendError
+from peyvand_campaign.adapters.senders.base import OutgoingMessage, Sender, SendError, SendReceipt
 from peyvand_campaign.domain.consent import may_send
 from peyvand_campaign.domain.delivery import BACKOFF, Delivery
-from peyvand_campaign.domain.quiet_hours import next_send_at, schedule_service_message
 from peyvand_campaign.domain.journeys import ACTIVE
+from peyvand_campaign.domain.quiet_hours import next_send_at, schedule_service_message
 from peyvand_campaign.domain.templates import Template, TemplateContextMissing, render
 from peyvand_campaign.service_layer.rendering import LinkConfig, agent_id_for, context_from
 
@@ -45,17 +45,17 @@ class TokenBucket:
         self.updated = clock()
         self.lock = threading.Lock()
 
-    def take(self) -> float:
-        """Take a token; returns how long the caller must wait first (0 when one was free)."""
+    def take(self, count: int = 1) -> float:
+        """Take ``count`` tokens; returns how long the caller must wait first (0 when they were free)."""
         with self.lock:
             now = self.clock()
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
-            self.tokens -= 1
+            self.tokens -= count
             return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
-    def acquire(self) -> None:
-        wait = self.take()
+    def acquire(self, count: int = 1) -> None:
+        wait = self.take(count)
         if wait > 0:
             time.sleep(wait)
 
@@ -71,6 +71,7 @@ class SendContext:
     backoff: tuple[dt.timedelta, ...] = BACKOFF
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     batch_size: int = 100
+    array_size: int = 100  # messages per provider bulk call (Kavenegar sendarray), for senders that have one
     templates: TtlCache = field(default_factory=TtlCache)  # template id or name -> Template
     agents: TtlCache = field(default_factory=TtlCache)  # agent id -> agent directory entry
     _batches: Iterator[int] = field(default_factory=itertools.count)
@@ -150,8 +151,9 @@ def _agent(ctx: SendContext, agent_id: str) -> dict[str, object] | None:
 
 
 def send_batch(ctx: SendContext) -> list[str]:
-    """Claim up to ``ctx.batch_size`` due deliveries, re-check, render and send each, and record
-    the sent ones in one write. An empty list when nothing is due.
+    """Claim up to ``ctx.batch_size`` due deliveries, re-check and render each, send them (in bulk
+    calls where the channel's sender has ``send_many``), and record the sent ones in one write.
+    An empty list when nothing is due.
 
     Store calls per batch, not per message: claim (3), journeys + campaigns + profiles +
     policies (≤ 4), templates and agents from a short-lived cache, sent records (1)."""
@@ -161,14 +163,21 @@ def send_batch(ctx: SendContext) -> list[str]:
         return []
     batch = _Batch.load(ctx, docs)
     outcomes: list[str] = []
+    ready: list[_Ready] = []
     try:
         for doc in docs:
             try:
-                outcomes.append(_process(ctx, doc, batch))
+                prepared = _prepare(ctx, doc, batch)
             except Exception:
                 # Its claim expires and another pass retries it (a resend reuses the localid).
                 log.exception("sending a delivery failed unexpectedly", extra={"delivery_id": doc.get("_id")})
                 outcomes.append("error")
+                continue
+            if isinstance(prepared, str):
+                outcomes.append(prepared)
+            else:
+                ready.append(prepared)
+        outcomes.extend(_send_ready(ctx, ready, batch))
     finally:
         _record_sent(ctx, batch)
     return outcomes
@@ -198,7 +207,9 @@ def _record_sent(ctx: SendContext, batch: _Batch) -> None:
     batch.sent.clear()
 
 
-def _process(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str:
+def _prepare(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str | _Ready:
+    """Re-check a claimed delivery (journey, campaign, consent, quiet hours, contact) and render it:
+    the outcome when it is settled here (cancelled, postponed, failed), else what to send."""
     now = ctx.clock()
     delivery = deliveries_repo.from_doc(doc)
     if delivery.journey_id:
@@ -239,17 +250,77 @@ def _process(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str:
         _save(ctx, delivery, now)
         metrics.MESSAGES.labels(delivery.channel, "failed").inc()
         return "failed"
-    sender = ctx.senders[delivery.channel]
-    ctx.buckets[delivery.channel].acquire()
     message = OutgoingMessage(delivery.id, delivery.channel, delivery.purpose, recipient, rendered.body, rendered.subject,
                               str(context.get("unsubscribe_url") or ""), more)
-    started = time.monotonic()
+    return _Ready(delivery, message)
+
+
+@dataclass
+class _Ready:
+    """A claimed delivery that passed every check, rendered and ready for its sender."""
+
+    delivery: Delivery
+    message: OutgoingMessage
+
+
+def _send_ready(ctx: SendContext, ready: list[_Ready], batch: _Batch) -> list[str]:
+    """Send per channel: bulk calls of ``ctx.array_size`` where the sender has ``send_many``
+    (every message keeps its own client reference, so a resent array sends nothing twice)."""
+    outcomes: list[str] = []
+    by_channel: dict[str, list[_Ready]] = {}
+    for item in ready:
+        by_channel.setdefault(item.delivery.channel, []).append(item)
+    for channel, items in by_channel.items():
+        sender = ctx.senders[channel]
+        send_many = getattr(sender, "send_many", None)
+        if send_many is None or len(items) == 1:
+            outcomes.extend(_send_single(ctx, sender, item, batch) for item in items)
+            continue
+        for start in range(0, len(items), max(1, ctx.array_size)):
+            chunk = items[start:start + max(1, ctx.array_size)]
+            ctx.buckets[channel].acquire(len(chunk))
+            started = time.monotonic()
+            try:
+                answers: list[SendReceipt | SendError] = send_many([item.message for item in chunk])
+            except SendError as exc:
+                if exc.permanent:
+                    # The provider refused the whole array (one invalid number refuses them all):
+                    # one by one, so only the bad message fails; the localids keep it once.
+                    outcomes.extend(_send_single(ctx, sender, item, batch, acquire=False) for item in chunk)
+                else:
+                    outcomes.extend(_settle(ctx, sender, item, exc, batch) for item in chunk)
+                continue
+            except Exception:
+                log.exception("bulk send failed unexpectedly; the claims expire and are retried", extra={"count": len(chunk)})
+                outcomes.extend("error" for _ in chunk)
+                continue
+            metrics.SEND_SECONDS.labels(channel).observe(time.monotonic() - started)
+            outcomes.extend(_settle(ctx, sender, item, answer, batch) for item, answer in zip(chunk, answers, strict=True))
+    return outcomes
+
+
+def _send_single(ctx: SendContext, sender: Sender, item: _Ready, batch: _Batch, acquire: bool = True) -> str:
     try:
-        receipt = sender.send(message)
-    except SendError as exc:
+        if acquire:
+            ctx.buckets[item.delivery.channel].acquire()
+        started = time.monotonic()
+        try:
+            receipt: SendReceipt | SendError = sender.send(item.message)
+            metrics.SEND_SECONDS.labels(item.delivery.channel).observe(time.monotonic() - started)
+        except SendError as exc:
+            receipt = exc
+        return _settle(ctx, sender, item, receipt, batch)
+    except Exception:
+        log.exception("sending a delivery failed unexpectedly", extra={"delivery_id": item.delivery.id})
+        return "error"
+
+
+def _settle(ctx: SendContext, sender: Sender, item: _Ready, answer: SendReceipt | SendError, batch: _Batch) -> str:
+    delivery = item.delivery
+    if isinstance(answer, SendError):
         metrics.SENDER_ERRORS.labels(sender.provider, delivery.channel).inc()
         now = ctx.clock()
-        delivery.attempt_failed(exc.code, now, permanent=exc.permanent, schedule=ctx.backoff)
+        delivery.attempt_failed(answer.code, now, permanent=answer.permanent, schedule=ctx.backoff)
         waiting = {}
         if delivery.status == "queued" and delivery.next_attempt_at is not None:
             delivery.next_attempt_at = next_send_at(delivery.channel, delivery.next_attempt_at)
@@ -257,8 +328,7 @@ def _process(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str:
         _save(ctx, delivery, now, **waiting)
         metrics.MESSAGES.labels(delivery.channel, "failed" if delivery.status == "failed" else "retried").inc()
         return delivery.status if delivery.status == "failed" else "retried"
-    metrics.SEND_SECONDS.labels(delivery.channel).observe(time.monotonic() - started)
-    delivery.mark_sent(receipt.provider_message_id, ctx.clock())
+    delivery.mark_sent(answer.provider_message_id, ctx.clock())
     batch.sent.append((delivery, {"waiting_for": ""}))
     return "sent"
 

@@ -1,8 +1,13 @@
-"""SMS over a Kavenegar-style HTTP API (``POST {base}/v1/{api_key}/sms/send.json``).
+"""SMS over a Kavenegar-style HTTP API (``POST {base}/v1/{api_key}/sms/send.json``, and
+``sms/sendarray.json`` for many messages in one call).
 
-Idempotency: every send carries ``localid`` = our delivery id. The provider keeps the
-first message per localid and answers a repeated localid with that message instead of
-sending again, so "sent, then crashed before recording it, then sent again" is still one SMS.
+Idempotency: every send carries ``localid`` = our delivery id (``localmessageids`` in
+``sendarray``, one per message). The provider keeps the first message per local id and
+answers a repeated one with that message instead of sending again, so "sent, then crashed
+before recording it, then sent again" is still one SMS — also when the array is resent.
+``sendarray`` takes JSON arrays of equal length (receptor, sender, message, localmessageids)
+and answers one entry per message, in order; a refusal (e.g. 411 for one invalid receptor)
+refuses the whole call.
 Errors: ``return.status`` other than 200. 5xx, 418 (no credit, fixed by a top-up) and network
 failures or timeouts are retried; other 4xx (411 invalid receptor, 412 invalid sender, 403
 bad key…) are permanent for that message.
@@ -10,6 +15,7 @@ bad key…) are permanent for that message.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -65,6 +71,23 @@ class KavenegarSmsSender:
             raise SendError("kavenegar_no_entry", permanent=False)
         entry = entries[0]
         return SendReceipt(str(entry["messageid"]), duplicate=bool(entry.get("duplicate")))
+
+    def send_many(self, messages: list[OutgoingMessage]) -> list[SendReceipt | SendError]:
+        """One ``sendarray`` call; a receipt per message, in order. A refused call raises ``SendError``
+        (permanent when no message of the array can go as it is: the caller then sends one by one)."""
+        if not messages:
+            return []
+        answer = self._call("sms/sendarray.json", {
+            "receptor": json.dumps([to_local_mobile(m.recipient) for m in messages]),
+            "sender": json.dumps([self.sender_line] * len(messages)),
+            "message": json.dumps([m.body for m in messages], ensure_ascii=False),
+            "localmessageids": json.dumps([m.delivery_id for m in messages]),
+        })
+        entries = answer.get("entries") or []
+        if len(entries) != len(messages):
+            # Cannot tell which went: resend them all (the local ids keep each one once).
+            raise SendError("kavenegar_entries_mismatch", permanent=False)
+        return [SendReceipt(str(e["messageid"]), duplicate=bool(e.get("duplicate"))) for e in entries]
 
     def statuses(self, message_ids: list[str]) -> dict[str, int]:
         """Delivery reports: messageid → Kavenegar status (10 delivered, 11/6/14 undelivered …)."""

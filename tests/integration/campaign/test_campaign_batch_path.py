@@ -1,0 +1,210 @@
+"""The batched renewal path (issue #7) against the private nx-27017 and the fake Kavenegar provider:
+renewal_due events planned in one batch, deliveries claimed and sent with ``sendarray``.
+
+What a customer would notice: one SMS per journey step whatever happens to the batch — copies of
+an event inside it, the whole batch redelivered, a crash between planning writes, a crash between
+"the provider has it" and "we recorded it"; nothing at night; a weekly marketing cap that holds
+even when several messages for one customer are decided in the same batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo
+from peyvand_campaign.adapters.collections import DELIVERIES, JOURNEYS, PROFILES, ensure_indexes
+from peyvand_campaign.adapters.senders.base import OutgoingMessage, SendError
+from peyvand_campaign.adapters.senders.kavenegar import KavenegarSmsSender
+from peyvand_campaign.domain.journeys import DEFINITIONS, RENEWAL, Journey
+from peyvand_campaign.service_layer import journeys, queueing, sending
+from peyvand_campaign.service_layer.queueing import QueueOutcome, QueueRequest, queue_many
+from peyvand_campaign.service_layer.rendering import LinkConfig
+from peyvand_campaign.service_layer.renewal_batch import renewal_due_batch
+from peyvand_runtime import store
+from peyvand_runtime.ids import new_id
+from peyvand_runtime.settings import ProcessSettings
+
+NOON = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)    # 12:00 Tehran
+NIGHT = dt.datetime(2026, 6, 10, 19, 0, tzinfo=dt.UTC)   # 22:30 Tehran
+MORNING = dt.datetime(2026, 6, 11, 5, 30, tzinfo=dt.UTC)  # 09:00 Tehran, the next day
+CFG = journeys.JourneyConfig(weekly_cap=2)
+
+
+@pytest.fixture
+def db(isolated: Any) -> Any:
+    database = store.connect("campaign", ProcessSettings(mongodb_uri=isolated.infra.mongo_uri, mongodb_db_suffix=isolated.db_suffix))
+    ensure_indexes(database)
+    catalogue_repo.seed_builtin_templates(database)
+    queueing._TEMPLATE_IDS.clear()  # name -> id cache of the process; every test has its own database
+    return database
+
+
+def customers(db: Any, count: int, consents: list[dict[str, Any]] | None = None) -> list[str]:
+    ids = [new_id("cus") for _ in range(count)]
+    db[PROFILES].insert_many([{"_id": c, "version": 1, "display_name": f"مشتری {i}", "mobile": f"+98912{i:07d}",
+                               "email": f"c{i}@example.ir", "preferred_channel": "sms", "language": "fa", "agent_id": "",
+                               "consents": consents or [], "push_tokens": []} for i, c in enumerate(ids)])
+    return ids
+
+
+def due(customer_id: str, window: int = 30, policy_id: str | None = None) -> tuple[str, dict[str, Any]]:
+    return new_id("evt"), {"policy_id": policy_id or new_id("pol"), "policy_number": "1201-1405-000123", "holder_id": customer_id,
+                           "agent_id": "", "branch_code": "1201", "product_code": "MOTOR_TPL", "term_end": "2026-07-10",
+                           "days_before_expiry": window, "renewal_premium": 41_000_000, "renewal_total_premium": 44_690_000,
+                           "aggregate_version": 3}
+
+
+def sender_ctx(db: Any, provider: Any, clock: list[dt.datetime]) -> sending.SendContext:
+    sms = KavenegarSmsSender(provider.base_url, provider.api_key, "10008663", timeout_seconds=5)
+    return sending.SendContext(db=db, senders={"sms": sms}, buckets={"sms": sending.TokenBucket(100_000)},
+                               links=LinkConfig("http://127.0.0.1:8000", "s", "مرکز تماس", "021-00000000"),
+                               holder="test-sender", claim_for=dt.timedelta(seconds=60), clock=lambda: clock[0], batch_size=100)
+
+
+def drain(ctx: sending.SendContext) -> list[str]:
+    outcomes: list[str] = []
+    while batch := sending.send_batch(ctx):
+        outcomes += batch
+    return outcomes
+
+
+def test_copies_of_a_step_inside_one_batch_plan_one_message(db: Any) -> None:
+    (customer,) = customers(db, 1)
+    first = due(customer, 30)
+    copy = due(customer, 30, policy_id=first[1]["policy_id"])  # the same fact under another event id
+    fifteen = due(customer, 15, policy_id=first[1]["policy_id"])
+    failures = renewal_due_batch(db, [first, copy, (first[0], first[1]), fifteen], NOON, CFG)
+    assert failures == {}
+    keys = sorted(d["dedup_key"].split(":", 1)[1] for d in db[DELIVERIES].find({"customer_id": customer}))
+    assert keys == ["15:email", "30:sms"]
+    (journey,) = db[JOURNEYS].find({"customer_id": customer})
+    assert sorted(s["window"] for s in journey["steps_done"]) == [15, 30]
+    assert journey["_id"] == journeys.journey_id_for(journey["natural_key"])
+
+
+def test_a_redelivered_batch_and_a_crash_before_the_journey_write_add_nothing(db: Any) -> None:
+    people = customers(db, 40)
+    events = [due(c) for c in people]
+    assert renewal_due_batch(db, events, NOON, CFG) == {}
+    assert db[DELIVERIES].count_documents({}) == 40 and db[JOURNEYS].count_documents({}) == 40
+    versions = {d["_id"]: d["version"] for d in db[JOURNEYS].find({}, {"version": 1})}
+    # The whole batch again (e.g. the worker died before recording the applied ids).
+    assert renewal_due_batch(db, events, NOON, CFG) == {}
+    assert db[DELIVERIES].count_documents({}) == 40
+    assert {d["_id"]: d["version"] for d in db[JOURNEYS].find({}, {"version": 1})} == versions
+    # A crash between the delivery insert and the journey insert: the journeys are missing.
+    db[JOURNEYS].delete_many({})
+    assert renewal_due_batch(db, events, NOON, CFG) == {}
+    assert db[DELIVERIES].count_documents({}) == 40 and db[JOURNEYS].count_documents({}) == 40
+
+
+def test_events_that_cannot_be_applied_fail_alone(db: Any) -> None:
+    people = customers(db, 3)
+    good = [due(c) for c in people]
+    unknown = due(new_id("cus"))          # the customer projection has not arrived yet
+    broken = due(people[0])
+    del broken[1]["holder_id"]
+    failures = renewal_due_batch(db, [*good, unknown, broken], NOON, CFG)
+    assert set(failures) == {unknown[0], broken[0]}
+    assert type(failures[unknown[0]]).__name__ == "ProfileNotYetKnown"
+    assert type(failures[broken[0]]).__name__ == "ValidationError"
+    assert db[DELIVERIES].count_documents({}) == 3 and db[JOURNEYS].count_documents({}) == 3
+
+
+def test_a_crash_between_send_and_record_still_sends_each_sms_once(db: Any, sms_provider: Any, monkeypatch: Any) -> None:
+    people = customers(db, 30)
+    assert renewal_due_batch(db, [due(c) for c in people], NOON, CFG) == {}
+    clock = [NOON]
+    ctx = sender_ctx(db, sms_provider, clock)
+
+    def crash(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("sender died before recording")
+
+    monkeypatch.setattr(deliveries_repo, "save_many", crash)
+    with pytest.raises(RuntimeError):
+        sending.send_batch(ctx)
+    assert len(sms_provider.messages) == 30 and sms_provider.array_requests == 1
+    assert db[DELIVERIES].count_documents({"status": "queued"}) == 30
+    monkeypatch.undo()
+    clock[0] = NOON + dt.timedelta(seconds=61)  # the dead sender's claims have run out
+    assert drain(ctx) == ["sent"] * 30
+    assert len(sms_provider.messages) == 30 and len({m.receptor for m in sms_provider.messages}) == 30
+    stored = {d["_id"]: d["provider_message_id"] for d in db[DELIVERIES].find({}, {"provider_message_id": 1})}
+    assert stored == {m.localid: str(m.messageid) for m in sms_provider.messages}
+    assert db[DELIVERIES].count_documents({"status": "sent"}) == 30
+
+
+def test_quiet_hours_hold_a_batch_until_morning(db: Any, sms_provider: Any) -> None:
+    people = customers(db, 10)
+    assert renewal_due_batch(db, [due(c) for c in people], NIGHT, CFG) == {}
+    waiting = list(db[DELIVERIES].find({}, {"waiting_for": 1, "next_attempt_at": 1, "status": 1}))
+    assert {(d["status"], d["waiting_for"]) for d in waiting} == {("queued", "quiet_hours")}
+    assert {d["next_attempt_at"].isoformat()[:19] for d in waiting} == {"2026-06-11T05:30:00"}
+    clock = [NIGHT + dt.timedelta(hours=2)]
+    ctx = sender_ctx(db, sms_provider, clock)
+    assert drain(ctx) == [] and sms_provider.messages == []
+    clock[0] = MORNING
+    assert drain(ctx) == ["sent"] * 10 and len(sms_provider.messages) == 10
+
+
+def test_the_weekly_marketing_cap_counts_messages_decided_in_the_same_batch(db: Any) -> None:
+    granted = [{"channel": "sms", "purpose": "marketing", "granted": True}]
+    alice, bob = customers(db, 2, consents=granted)
+    requests = [QueueRequest(dedup_key=f"wb:{customer}:{i}", customer_id=customer, purpose="marketing", step_channel="sms",
+                             templates={"sms": "winback.3.sms"}) for i, customer in enumerate((alice, alice, alice, bob))]
+    service = QueueRequest(dedup_key=f"svc:{alice}", customer_id=alice, purpose="service", step_channel="sms",
+                           templates={"sms": "renewal.30.sms"})
+    outcomes = queue_many(db, [*requests, service], NOON, weekly_cap=2)
+    assert all(isinstance(o, QueueOutcome) for o in outcomes)
+    statuses = [(o.status, o.send_at) for o in outcomes]  # type: ignore[union-attr]
+    assert statuses[0] == ("queued", NOON) and statuses[1] == ("queued", NOON)
+    assert statuses[2][0] == "queued" and statuses[2][1] >= NOON + dt.timedelta(days=7)  # third for alice this week: waits
+    assert statuses[3] == ("queued", NOON)      # bob has his own cap
+    assert statuses[4] == ("queued", NOON)      # a service message is never capped
+    third = db[DELIVERIES].find_one({"dedup_key": requests[2].dedup_key})
+    assert third["waiting_for"] == "frequency_cap"
+    # The same requests again: duplicates, nothing inserted, the cap is not used up twice.
+    again = queue_many(db, [*requests, service], NOON, weekly_cap=2)
+    assert [o.status for o in again] == ["duplicate"] * 5  # type: ignore[union-attr]
+    assert db[DELIVERIES].count_documents({}) == 5
+
+
+def test_sendarray_is_all_or_nothing_and_keeps_each_local_id_once(sms_provider: Any) -> None:
+    sender = KavenegarSmsSender(sms_provider.base_url, sms_provider.api_key, "10008663", timeout_seconds=5)
+
+    def sms(delivery_id: str, to: str) -> OutgoingMessage:
+        return OutgoingMessage(delivery_id, "sms", "service", to, "یادآوری تمدید")
+
+    first = sender.send_many([sms("dlv_a", "+989120000001"), sms("dlv_b", "+989120000002")])
+    again = sender.send_many([sms("dlv_b", "+989120000002"), sms("dlv_c", "+989120000003")])
+    assert again[0].provider_message_id == first[1].provider_message_id and again[0].duplicate  # type: ignore[union-attr]
+    assert [m.receptor for m in sms_provider.messages] == ["09120000001", "09120000002", "09120000003"]
+    with pytest.raises(SendError) as refused:
+        sender.send_many([sms("dlv_d", "+989120000004"), sms("dlv_e", "+98212345")])
+    assert (refused.value.code, refused.value.permanent) == ("kavenegar_411", True)
+    assert len(sms_provider.messages) == 3  # nothing of the refused array went
+
+
+def test_journeys_stored_before_derived_ids_are_found_by_natural_key(db: Any) -> None:
+    (customer,) = customers(db, 1)
+    event = due(customer, 30)
+    legacy = Journey.start(RENEWAL, customer, NOON, policy_id=event[1]["policy_id"], term_end=dt.date(2026, 7, 10))
+    legacy.plan(30, NOON, DEFINITIONS[RENEWAL])  # planned by an older release under a random id
+    journeys_repo.save(db, legacy, NOON)
+    assert legacy.id != journeys.journey_id_for(legacy.natural_key)
+    assert renewal_due_batch(db, [event, due(customer, 15, policy_id=event[1]["policy_id"])], NOON, CFG) == {}
+    assert db[JOURNEYS].count_documents({}) == 1
+    assert sorted(d["dedup_key"] for d in db[DELIVERIES].find()) == [f"{legacy.id}:15:email"]  # 30 was done: not again
+
+
+def test_one_invalid_number_fails_alone_when_the_provider_refuses_the_array(db: Any, sms_provider: Any) -> None:
+    people = customers(db, 5)
+    db[PROFILES].update_one({"_id": people[2]}, {"$set": {"mobile": "+98212345"}})  # a landline: Kavenegar 411
+    assert renewal_due_batch(db, [due(c) for c in people], NOON, CFG) == {}
+    outcomes = drain(sender_ctx(db, sms_provider, [NOON]))
+    assert sorted(outcomes) == ["failed"] + ["sent"] * 4
+    assert len(sms_provider.messages) == 4 and sms_provider.array_requests == 1
+    failed = db[DELIVERIES].find_one({"customer_id": people[2]})
+    assert failed["status"] == "failed" and failed["failure_reason"] == "kavenegar_411"
