@@ -15,7 +15,8 @@ MOBILE = "+989121234567"
 
 def renewal_due(policy_id: str, customer_id: str, window: int) -> dict[str, object]:
     return {"policy_id": policy_id, "policy_number": "1201-1405-000123", "holder_id": customer_id, "agent_id": "agt_1",
-            "branch_code": "1201", "product_code": "MOTOR_TPL", "term_end": "2026-07-10", "days_before_expiry": window,
+            "branch_code": "1201", "product_code": "MOTOR_TPL", "product_name_fa": "بیمه شخص ثالث",
+            "product_name_en": "Motor third-party liability", "term_end": "2026-07-10", "days_before_expiry": window,
             "renewal_quote_id": "qte_01J0000000000000000000000A", "renewal_premium": 41_000_000,
             "renewal_total_premium": 44_690_000, "expires_at": "2026-07-10T20:30:00Z", "aggregate_version": 3}
 
@@ -47,6 +48,8 @@ def test_renewal_journey_sends_each_step_once_and_converts(campaign_rig) -> None
     email = rig.smtp.messages[0]
     assert "1201-1405-000123" in str(email["Subject"]) or "1201-1405-000123" in email.get_payload(decode=True).decode()
     assert email["To"] == "sara@example.ir" and email["List-Unsubscribe"] is None
+    body = email.get_payload(decode=True).decode()
+    assert "بیمه‌نامه بیمه شخص ثالث شما" in body and "MOTOR_TPL" not in body  # the product's name, not its code
     assert len(rig.sms.sent_to("09121234567")) == 1
 
     # 7 days: a call task for the agent (an event for ticketing), no message.

@@ -86,7 +86,8 @@ def test_notify_renewal_due_records_one_notice_per_window() -> None:
     assert event.type == "policy.renewal_due"
     assert event.payload == {
         "policy_id": policy.id, "policy_number": "1021-1405-000001", "holder_id": HOLDER, "agent_id": AGENT,
-        "branch_code": BRANCH, "product_code": "motor_tpl", "term_end": "2027-03-20", "days_before_expiry": 45,
+        "branch_code": BRANCH, "product_code": "motor_tpl", "product_name_fa": "بیمه شخص ثالث",
+        "product_name_en": "Motor third-party liability", "term_end": "2027-03-20", "days_before_expiry": 45,
         "renewal_quote_id": fixed_id("qte", 2), "renewal_premium": 64_400_000, "renewal_total_premium": 70_840_000,
         "renewal_quote_valid_until": "2027-02-18", "expires_at": "2027-03-20T20:30:00Z",
     }

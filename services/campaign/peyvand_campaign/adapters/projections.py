@@ -117,7 +117,7 @@ def apply_policy(db: Database, payload: dict[str, Any], status: str | None, toda
     if not policy_id:
         return False
     fields: dict[str, Any] = {}
-    for name in ("policy_number", "product_code", "product_line", "holder_id", "agent_id", "branch_code",
+    for name in ("policy_number", "product_code", "product_name_fa", "product_name_en", "product_line", "holder_id", "agent_id", "branch_code",
                  "term_start", "term_end", "premium", "total_premium", "renewal_premium", "renewal_total_premium"):
         if payload.get(name) not in (None, ""):
             fields[name] = payload[name]

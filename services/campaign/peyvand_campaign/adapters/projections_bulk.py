@@ -12,7 +12,7 @@ from pymongo.database import Database
 from peyvand_campaign.adapters import projections
 from peyvand_campaign.adapters.collections import POLICY_FACTS
 
-_FIELDS = ("policy_number", "product_code", "product_line", "holder_id", "agent_id", "branch_code",
+_FIELDS = ("policy_number", "product_code", "product_name_fa", "product_name_en", "product_line", "holder_id", "agent_id", "branch_code",
            "term_start", "term_end", "premium", "total_premium", "renewal_premium", "renewal_total_premium")
 
 

@@ -47,16 +47,25 @@ def agent_id_for(profile: dict[str, Any], policy: dict[str, Any] | None) -> str:
     return str((policy or {}).get("agent_id") or profile.get("agent_id") or "")
 
 
+def product_name(policy: dict[str, Any], language: str) -> str:
+    """The product's name in the message's language (the policy events carry both), else the other
+    language's, else the code (facts stored before the names were carried)."""
+    other = "en" if language == "fa" else "fa"
+    return str(policy.get(f"product_name_{language}") or policy.get(f"product_name_{other}") or policy.get("product_code") or "")
+
+
 def context_from(cfg: LinkConfig, *, customer_id: str, channel: str, profile: dict[str, Any], policy: dict[str, Any] | None,
-                 agent: dict[str, Any] | None, ticket_id: str = "", now: dt.datetime) -> dict[str, object]:
-    """The template context from already-read projections (the sender reads them per batch)."""
+                 agent: dict[str, Any] | None, ticket_id: str = "", now: dt.datetime, language: str = "") -> dict[str, object]:
+    """The template context from already-read projections (the sender reads them per batch).
+    ``language``: the message's (default: the customer's preferred one)."""
+    language = language or str(profile.get("language") or DEFAULT_LANGUAGE)
     agent = agent or {}
     context: dict[str, object] = {"customer_name": customer_name(profile)}
     context["agent_name"] = agent.get("display_name") or cfg.call_center_name
     context["agent_phone"] = agent.get("mobile") or cfg.call_center_phone
     if policy:
         context["policy_number"] = policy.get("policy_number") or ""
-        context["product_name"] = policy.get("product_code") or ""
+        context["product_name"] = product_name(policy, language)
         premium = policy.get("renewal_total_premium") or policy.get("renewal_premium") or policy.get("premium")
         if isinstance(premium, int):
             context["premium"] = premium
@@ -74,7 +83,7 @@ def context_from(cfg: LinkConfig, *, customer_id: str, channel: str, profile: di
 # by the same renderer as a real message (Jalali dates, rials, Persian digits in fa).
 SAMPLE_NAMES = {"fa": "مشتری نمونه", "en": "Sample Customer"}
 SAMPLE_POLICY_NUMBER = "1021-1405-000123"
-SAMPLE_PRODUCT = "motor_hull"  # real messages carry the policy's product code too
+SAMPLE_PRODUCTS = {"fa": "بیمه بدنه خودرو", "en": "Motor hull"}
 SAMPLE_PREMIUM = 12_500_000
 SAMPLE_DAYS_LEFT = 30
 
@@ -90,7 +99,7 @@ def sample_context(cfg: LinkConfig, *, language: str, channel: str, now: dt.date
     return {
         "customer_name": SAMPLE_NAMES.get(language, SAMPLE_NAMES["fa"]),
         "policy_number": SAMPLE_POLICY_NUMBER,
-        "product_name": SAMPLE_PRODUCT,
+        "product_name": SAMPLE_PRODUCTS.get(language, SAMPLE_PRODUCTS["fa"]),
         "end_date": tehran_date(now) + dt.timedelta(days=SAMPLE_DAYS_LEFT),
         "days_left": SAMPLE_DAYS_LEFT,
         "premium": SAMPLE_PREMIUM,
@@ -133,7 +142,7 @@ def preview(db: Database, cfg: LinkConfig, template: Template, *, caller: Caller
         holder_id = customer_id or str((policy or {}).get("holder_id") or "")
         holder = profile or (projections.profile(db, holder_id) if holder_id else None) or {}
         real = context_from(cfg, customer_id=holder_id or "cus_preview", channel=template.channel, profile=holder, policy=policy,
-                            agent=projections.agent(db, agent_id_for(holder, policy)), now=now)
+                            agent=projections.agent(db, agent_id_for(holder, policy)), now=now, language=used)
     sample = sample_context(cfg, language=used, channel=template.channel, now=now)
     used_names = placeholders_in(template.bodies[used]) + placeholders_in(template.subjects.get(used, ""))
     values = dict(real)

@@ -240,10 +240,11 @@ def _prepare(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str | _
     try:
         template = _template(ctx, delivery.template_id)
         policy = batch.policies.get(delivery.policy_id) if delivery.policy_id else None
+        language = str(doc.get("language") or "fa")
         context = context_from(ctx.links, customer_id=delivery.customer_id, channel=delivery.channel, profile=profile,
                                policy=policy, agent=_agent(ctx, agent_id_for(profile, policy)),
-                               ticket_id=str(doc.get("ticket_id") or ""), now=now)
-        rendered = render(template, str(doc.get("language") or "fa"), context)
+                               ticket_id=str(doc.get("ticket_id") or ""), now=now, language=language)
+        rendered = render(template, language, context)
     except TemplateContextMissing as exc:
         missing = ",".join(v.field for v in exc.violations)
         delivery.attempt_failed(f"template_context_missing:{missing}", now, permanent=True)

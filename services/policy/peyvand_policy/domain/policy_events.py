@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .products import product_names
 from .quote import Quote
 from .renewal import iso_utc
 
@@ -17,6 +18,7 @@ def refs(policy: Policy) -> dict[str, Any]:
         "policy_id": policy.id,
         "policy_number": policy.policy_number,
         "product_code": policy.product_code,
+        **product_names(policy.product_code),
         "holder_id": policy.holder_id,
         "agent_id": policy.agent_id,
         "branch_code": policy.branch_code,
@@ -57,6 +59,7 @@ def renewed_payload(old: Policy, new: Policy, quote: Quote) -> dict[str, Any]:
         "agent_id": new.agent_id,
         "branch_code": new.branch_code,
         "product_code": new.product_code,
+        **product_names(new.product_code),
         "new_term_start": new.term_start.isoformat(),
         "new_term_end": new.term_end.isoformat(),
         "premium": new.premium,

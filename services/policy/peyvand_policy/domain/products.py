@@ -220,3 +220,10 @@ def get_product(code: str) -> Product:
 def list_products() -> tuple[Product, ...]:
     """Every product on sale, in catalogue order."""
     return tuple(PRODUCTS.values())
+
+
+def product_names(product_code: str) -> dict[str, str]:
+    """The product's names for messages to customers (Persian and English), carried in events
+    beside the code so the campaign service can write "بیمه بدنه خودرو", not ``motor_hull``."""
+    product = PRODUCTS.get(product_code)
+    return {"product_name_fa": product.name_fa, "product_name_en": product.name_en} if product else {}

@@ -11,6 +11,7 @@ from peyvand_runtime.tehran_time import days_until, expiry_instant
 
 from .lifecycle import next_status
 from .product_model import Product
+from .products import product_names
 from .quote import Quote
 from .rating import term_end_for
 
@@ -108,6 +109,7 @@ def renewal_due_payload(policy: Policy, window: int, quote: Quote) -> dict[str, 
         "agent_id": policy.agent_id,
         "branch_code": policy.branch_code,
         "product_code": policy.product_code,
+        **product_names(policy.product_code),
         "term_end": policy.term_end.isoformat(),
         "days_before_expiry": window,
         "renewal_quote_id": quote.id,
