@@ -22,6 +22,7 @@ SUITES: dict[str, str] = {
     "campaign": "bench.campaign",
     "mix": "bench.mix",
     "renewal": "bench.renewal",
+    "customer": "bench.customer",
 }
 
 

@@ -66,3 +66,28 @@ def test_streaming_grpc_import(api) -> None:  # type: ignore[no-untyped-def]
     assert answer.rejected[0].line_number == 3
     created = api.stub(api.STAFF_1201).SearchCustomers(pb.SearchCustomersRequest(query="09131234567")).hits[0].customer
     assert created.branch_code == "1201"  # staff import lands in their branch
+
+
+def test_initial_load_builds_search_indexes_after_the_rows(api) -> None:  # type: ignore[no-untyped-def]
+    from peyvand_customer.adapters.schema import DEFERRABLE, PARTIES
+    from peyvand_customer.demo.generator import generate_parties
+    from peyvand_customer.service_layer import imports
+
+    rows = list(generate_parties(300, seed=5, agents=["agt_A"], branches=["1201"]))
+    rows[10]["national_id"] = "1234567890"  # bad check digit
+    rows[20]["mobile"] = "0812"
+    numbered = [(i + 2, r) for i, r in enumerate(rows)]
+    report = imports.import_rows(api.ctx, api.ADMIN, numbered[:200], batch_size=50, initial_load=True)
+    assert report.index_seconds is not None  # the book was empty: indexes were built afterwards
+    indexed = {tuple(info["key"])[0][0] for info in api.ctx.db[PARTIES].index_information().values()}
+    assert set(DEFERRABLE) <= indexed
+    assert [r.line_number for r in report.rejected] == [12, 22]
+    assert report.rejected[0].reasons[0].startswith("national_id:") and report.rejected[1].reasons[0].startswith("mobile:")
+    assert report.rows_created == 198
+    again = imports.import_rows(api.ctx, api.ADMIN, numbered[200:], batch_size=50, initial_load=True)
+    assert again.index_seconds is None  # not empty any more: the flag changes nothing
+    assert again.rows_created + again.rows_rejected == 100
+    wanted = rows[250]
+    query = wanted["last_name"] or wanted["org_name"]
+    hits = api.stub(api.ADMIN).SearchCustomers(pb.SearchCustomersRequest(query=query, page={"page_size": 100})).hits
+    assert hits, "the search indexes answer after the load"

@@ -53,3 +53,28 @@ def test_merge_moves_data_to_the_survivor_emits_an_event_and_redirects(api) -> N
     timeline = stub.ListTimeline(pb.ListTimelineRequest(customer_id=survivor.customer_id)).entries
     assert [e.kind for e in timeline] == ["call"]  # the merged customer's story shows on the survivor
     assert [h.customer.customer_id for h in stub.SearchCustomers(pb.SearchCustomersRequest(query="اکبری")).hits] == [survivor.customer_id]
+
+
+def test_household_groups_persons_and_lists_them_in_scope(api) -> None:  # type: ignore[no-untyped-def]
+    admin = api.stub(api.ADMIN)
+    wife = api.create(first_name="نازنین", last_name="صدری", branch_code="1201", contact_points=[]).customer
+    husband = api.create(override=True, first_name="بهروز", last_name="صدری", branch_code="1201", contact_points=[]).customer
+    son = api.create(override=True, first_name="آرین", last_name="صدری", branch_code="1202", contact_points=[]).customer
+    company = api.create(kind=pb.ORGANISATION, org_name="صدری و شرکا", contact_points=[]).customer
+    formed = admin.SetHousehold(pb.SetHouseholdRequest(customer_ids=[wife.customer_id, husband.customer_id]))
+    assert formed.household_id.startswith("hh_") and {m.household_id for m in formed.members} == {formed.household_id}
+    added = admin.SetHousehold(pb.SetHouseholdRequest(customer_ids=[son.customer_id, wife.customer_id], household_id=formed.household_id))
+    assert added.household_id == formed.household_id
+    listed = admin.ListHousehold(pb.ListHouseholdRequest(customer_id=husband.customer_id))
+    assert listed.household_id == formed.household_id
+    assert sorted(m.customer_id for m in listed.members) == sorted([wife.customer_id, husband.customer_id, son.customer_id])
+    # staff of branch 1201 see the household but not the member kept in branch 1202
+    staff = api.stub(api.STAFF_1201).ListHousehold(pb.ListHouseholdRequest(customer_id=wife.customer_id))
+    assert sorted(m.customer_id for m in staff.members) == sorted([wife.customer_id, husband.customer_id])
+    assert api.error_of(lambda: api.stub(api.STAFF_1201).ListHousehold(pb.ListHouseholdRequest(customer_id=son.customer_id))).code == "CUSTOMER_NOT_FOUND"
+    assert api.error_of(lambda: admin.SetHousehold(pb.SetHouseholdRequest(customer_ids=[company.customer_id, wife.customer_id]))).code == "CUSTOMER_RELATIONSHIP_INVALID"
+    assert api.error_of(lambda: admin.SetHousehold(pb.SetHouseholdRequest(customer_ids=[wife.customer_id, son.customer_id], household_id="hh_nope"))).violations[0].field == "household_id"
+    left = admin.LeaveHousehold(pb.LeaveHouseholdRequest(customer_id=son.customer_id)).customer
+    assert left.household_id == ""
+    assert len(admin.ListHousehold(pb.ListHouseholdRequest(customer_id=husband.customer_id)).members) == 2
+    assert admin.ListHousehold(pb.ListHouseholdRequest(customer_id=son.customer_id)).household_id == ""

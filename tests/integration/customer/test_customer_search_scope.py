@@ -30,6 +30,40 @@ def test_search_finds_name_variants_ids_and_mobiles(api) -> None:  # type: ignor
     assert hit.matched_on == "mobile"
 
 
+def test_short_prefix_pages_through_ties_once_each_in_key_order(api) -> None:  # type: ignore[no-untyped-def]
+    from peyvand_customer.service_layer import imports
+
+    # 24 parties share the last name (ties in slots 0-2), 6 more only match by first name, 5 are
+    # in another branch (out of the staff caller's scope), 5 do not match at all.
+    rows = [{"first_name": ("سارا", "سمیرا", "سحر")[i % 3], "last_name": "شهابی", "branch_code": "1201"} for i in range(24)]
+    rows += [{"first_name": "شهره", "last_name": last, "branch_code": "1201"} for last in ("نوری", "کاظمی", "رضایی", "کریمی", "احمدی", "حسینی")]
+    rows += [{"first_name": "شهاب", "last_name": "کرمی", "branch_code": "1202"} for _ in range(5)]
+    rows += [{"first_name": "مینا", "last_name": "احمدی", "branch_code": "1201"} for _ in range(5)]
+    report = imports.import_rows(api.ctx, api.ADMIN, [(i + 2, r) for i, r in enumerate(rows)], batch_size=7, keep_ids=True)
+    assert report.rows_created == 40
+    docs = {d["_id"]: d for d in api.ctx.db["parties"].find({}, {"outbox": 0})}
+    in_scope = {i for i, d in docs.items() if d["branch_code"] == "1201" and "ش" in (d["first_name"][:1] + d["last_name"][:1])}
+    stub = api.stub(api.STAFF_1201)
+    for query, page_size in (("ش", 4), ("ش", 7), ("شه", 5), ("شهابی", 10)):
+        seen: list[str] = []
+        token = ""
+        for _ in range(20):
+            answer = stub.SearchCustomers(pb.SearchCustomersRequest(query=query, page={"page_size": page_size, "page_token": token}))
+            assert len(answer.hits) <= page_size
+            seen += _ids(answer)
+            token = answer.page.next_page_token
+            if not token:
+                break
+        assert len(seen) == len(set(seen)), query  # nobody twice across pages
+        wanted = {i for i in in_scope if query == "ش" or query == "شه" or docs[i]["last_name"] == "شهابی"}
+        assert set(seen) == wanted, query
+    everyone = _ids(api.stub(api.ADMIN).SearchCustomers(pb.SearchCustomersRequest(query="شه", page={"page_size": 200})))
+    first_positions = [min((docs[i][f"k{s}"], s) for s in range(8) if (docs[i].get(f"k{s}") or "").startswith("n:شه")) for i in everyone]
+    assert len(everyone) == 35 and first_positions == sorted(first_positions)  # in key order, each at its first key
+    error = api.error_of(lambda: stub.SearchCustomers(pb.SearchCustomersRequest(query="شه", page={"page_token": "bm90LWpzb24"})))
+    assert error.status_code == grpc.StatusCode.INVALID_ARGUMENT
+
+
 def test_name_search_pages_with_a_cursor(api) -> None:  # type: ignore[no-untyped-def]
     created = {api.create(override=True, first_name=f"پویا{i}", last_name="شریفی", contact_points=[]).customer.customer_id for i in range(5)}
     stub = api.stub(api.ADMIN)

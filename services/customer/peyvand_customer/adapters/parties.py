@@ -44,6 +44,9 @@ class PartyRepository:
         doc = self.col.find_one({"_id": party_id}, {"outbox": 0})
         return from_document(doc) if doc else None
 
+    def get_doc(self, party_id: str) -> dict[str, Any] | None:
+        return self.col.find_one({"_id": party_id}, {"outbox": 0})
+
     def get_docs(self, ids: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
@@ -67,28 +70,22 @@ class PartyRepository:
         """Parties holding any of ``keys`` in a lookup slot (one indexed query per slot)."""
         found: dict[str, dict[str, Any]] = {}
         # Equality per key and slot: the embedded store scans the whole collection for ``$in``
-        # on any field but ``_id``. A whole-name key always sits in slot 0.
+        # (and for an ``$or`` of the slots) on any field but ``_id``. A whole-name key always
+        # sits in slot 0, and every party has a name, so slot 0 never holds a mobile or email.
         for key in dict.fromkeys(keys):
-            for slot in range(1 if key.startswith("n:") else SLOTS):
+            for slot in range(0, 1) if key.startswith("n:") else range(1, SLOTS):
                 for doc in self.col.find({f"k{slot}": key, **(extra or {})}, projection or LIGHT):
                     found.setdefault(doc["_id"], doc)
         return sorted(found.values(), key=lambda d: d["_id"])
 
-    def prefix_ids(self, prefix: str, cap: int, extra: dict[str, Any] | None = None, slots: int = SLOTS) -> tuple[list[str], bool]:
-        """Ids of parties with a slot key starting with ``prefix`` (sorted), and whether a slot hit ``cap``.
+    def slot_range(self, slot: int, bound: dict[str, str], skip: int, limit: int, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Parties whose key in slot ``slot`` lies in ``bound``, in key order (an index range + limit).
 
-        Only the slot range is in the query: adding ``_id > cursor`` or a sort on ``_id``
-        makes the embedded store's planner abandon the slot index for a full scan, so the
-        cursor is applied to the ids here.
+        Only the slot is in the range and the sort: adding ``_id`` to either makes the embedded
+        store's planner abandon the slot index for a full scan. Ties come in index order.
         """
-        ids: set[str] = set()
-        capped = False
-        for slot in range(slots):
-            query = {f"k{slot}": {"$gte": prefix, "$lt": prefix + "\uffff"}, **(extra or {})}
-            docs = list(self.col.find(query, {"_id": 1}).limit(cap))
-            capped = capped or len(docs) == cap
-            ids.update(d["_id"] for d in docs)
-        return sorted(ids), capped
+        field = f"k{slot}"
+        return list(self.col.find({field: bound, **(extra or {})}, LIGHT).sort(field, ASCENDING).skip(skip).limit(limit))
 
     def scan(self, query: dict[str, Any], projection: dict[str, int] | None = None, chunk: int = 2000) -> Iterator[dict[str, Any]]:
         """Every matching document in ``_id`` order, fetched in chunks (no long-lived cursor)."""

@@ -23,8 +23,25 @@ PARTY_INDEXES: tuple[tuple[str, bool], ...] = (
     ("branch_code", False),
     ("updated_at", False),
     ("outbox_pending", False),
+    ("household_id", False),
     *((f"k{i}", False) for i in range(SLOTS)),
 )
+
+
+# Built after an initial bulk load instead of during it (the embedded store's insert cost grows
+# with every index); the unique ones stay because they refuse duplicates, ``outbox_pending``
+# because the relay polls it while the load runs.
+DEFERRABLE: tuple[str, ...] = tuple(name for name, unique in PARTY_INDEXES if not unique and name != "outbox_pending")
+
+
+def drop_deferrable_indexes(db: Database) -> list[str]:
+    """Drop the party indexes an initial load may build afterwards; returns the names dropped."""
+    # Found by key, not by name: nx-27017 names indexes its own way (``idx_parties_k0``).
+    by_key = {tuple(info["key"])[0][0]: name for name, info in db[PARTIES].index_information().items() if len(info["key"]) == 1}
+    dropped = [by_key[field] for field in DEFERRABLE if field in by_key]
+    for index in dropped:
+        db[PARTIES].drop_index(index)
+    return dropped
 
 
 def ensure_indexes(db: Database) -> None:

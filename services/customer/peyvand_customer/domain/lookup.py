@@ -45,5 +45,8 @@ def lookup_keys(party: Party) -> list[str]:
 
 
 def slot_fields(party: Party) -> dict[str, str | None]:
-    keys = lookup_keys(party)
+    """Slot 0 holds the whole-name key or nothing: lookups of a mobile or email skip it."""
+    keys: list[str | None] = list(lookup_keys(party))
+    if keys and not str(keys[0]).startswith(NAME):
+        keys = [None, *keys][:SLOTS]
     return {f"k{i}": (keys[i] if i < len(keys) else None) for i in range(SLOTS)}

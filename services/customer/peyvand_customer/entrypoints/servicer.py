@@ -38,12 +38,12 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         return pb.CreateCustomerResponse(customer=self._customer(result.party), created=True)
 
     def GetCustomer(self, request: pb.GetCustomerRequest, context: Any) -> pb.GetCustomerResponse:
-        party, requested = customers.get_customer(self.ctx, current_caller(), request.customer_id)
-        return pb.GetCustomerResponse(customer=self._customer(party), requested_id=requested)
+        doc, requested = customers.get_customer(self.ctx, current_caller(), request.customer_id)
+        return pb.GetCustomerResponse(customer=m.customer_from_doc(doc), requested_id=requested)
 
     def BatchGetCustomers(self, request: pb.BatchGetCustomersRequest, context: Any) -> pb.BatchGetCustomersResponse:
-        parties = customers.batch_get(self.ctx, current_caller(), request.customer_ids)
-        return pb.BatchGetCustomersResponse(customers=[self._customer(p) for p in parties])
+        docs = customers.batch_get(self.ctx, current_caller(), request.customer_ids)
+        return pb.BatchGetCustomersResponse(customers=[m.customer_from_doc(d) for d in docs])
 
     def UpdateCustomer(self, request: pb.UpdateCustomerRequest, context: Any) -> pb.UpdateCustomerResponse:
         changes = m.update_changes(request.customer, list(request.update_mask))
@@ -123,6 +123,17 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         size = min(request.page_size or 200, 500)
         docs, token, more = search.list_changes(self.ctx, current_caller(), request.since_token, size)
         return pb.ListChangesResponse(customers=[m.customer_from_doc(d) for d in docs], next_token=token, has_more=more)
+
+    def SetHousehold(self, request: pb.SetHouseholdRequest, context: Any) -> pb.SetHouseholdResponse:
+        household_id, members = relations.set_household(self.ctx, current_caller(), list(request.customer_ids), request.household_id)
+        return pb.SetHouseholdResponse(household_id=household_id, members=[self._customer(p) for p in members])
+
+    def ListHousehold(self, request: pb.ListHouseholdRequest, context: Any) -> pb.ListHouseholdResponse:
+        household_id, docs = relations.list_household(self.ctx, current_caller(), request.customer_id)
+        return pb.ListHouseholdResponse(household_id=household_id, members=[m.customer_from_doc(d) for d in docs])
+
+    def LeaveHousehold(self, request: pb.LeaveHouseholdRequest, context: Any) -> pb.LeaveHouseholdResponse:
+        return pb.LeaveHouseholdResponse(customer=self._customer(relations.leave_household(self.ctx, current_caller(), request.customer_id)))
 
     def ExportCustomers(self, request: pb.ExportCustomersRequest, context: Any) -> Iterator[pb.ExportCustomersChunk]:
         buffer = io.StringIO()

@@ -8,15 +8,12 @@ import time
 from nameko.timer import timer
 from peyvand_runtime.consumer import on_event
 from peyvand_runtime.envelope import Envelope
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Histogram
 
-from peyvand_customer.adapters.schema import PARTIES
-from peyvand_customer.domain.values import ROLES
 from peyvand_customer.entrypoints import worker_deps
-from peyvand_customer.service_layer import timeline
+from peyvand_customer.service_layer import gauges, timeline
 
 log = logging.getLogger(__name__)
-PARTIES_BY_ROLE = Gauge("peyvand_customer_parties", "Active parties by role (refreshed periodically)", ["role"])
 GAUGE_SECONDS = Histogram("peyvand_customer_parties_refresh_seconds", "Time the parties-by-role aggregation took", buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
 
 
@@ -60,12 +57,7 @@ class CustomerWorker:
         """One $unwind/$group over the book every few minutes (never count_documents per request)."""
         started = time.monotonic()
         try:
-            rows = worker_deps.database()[PARTIES].aggregate(
-                [{"$match": {"status": "active"}}, {"$project": {"roles": 1}}, {"$unwind": "$roles"}, {"$group": {"_id": "$roles", "n": {"$sum": 1}}}]
-            )
-            for row in rows:
-                if str(row["_id"]) in ROLES:  # a bounded label set, whatever the store holds
-                    PARTIES_BY_ROLE.labels(str(row["_id"])).set(row["n"])
+            gauges.refresh_parties_gauge(worker_deps.database())
         except Exception:  # noqa: BLE001 - a failed refresh keeps the last values
             log.warning("could not refresh the parties gauge")
         GAUGE_SECONDS.observe(time.monotonic() - started)

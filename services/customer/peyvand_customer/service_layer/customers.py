@@ -21,7 +21,7 @@ from peyvand_customer.domain.commands import ContactPointInput, CreatePartyComma
 from peyvand_customer.domain.duplicates import DuplicateProfile, DuplicateWarning
 from peyvand_customer.domain.lookup import MOBILE, NAME, full_name_key
 from peyvand_customer.domain.party import Party
-from peyvand_customer.service_layer.context import Context, load_visible, resolve_merged, sees
+from peyvand_customer.service_layer.context import MAX_MERGE_HOPS, Context, load_visible, not_found, resolve_merged, sees
 
 
 @dataclass
@@ -107,12 +107,27 @@ def create_customer(
     return CreateResult(party, [], True)
 
 
-def get_customer(ctx: Context, caller: Caller, party_id: str) -> tuple[Party, str]:
-    return resolve_merged(ctx, caller, party_id)
+def get_customer(ctx: Context, caller: Caller, party_id: str) -> tuple[dict[str, Any], str]:
+    """The stored document of the party (or of the survivor it was merged into) and the id asked
+    for when it differs. Reads answer from the document: building the aggregate and deriving
+    its stored fields again costs more than the store's ``find_one``."""
+    doc = _visible_doc(ctx, caller, party_id)
+    hops = 0
+    while doc.get("status") == "merged" and doc.get("merged_into") and hops < MAX_MERGE_HOPS:
+        doc = _visible_doc(ctx, caller, str(doc["merged_into"]))
+        hops += 1
+    return doc, (party_id if doc["_id"] != party_id else "")
 
 
-def batch_get(ctx: Context, caller: Caller, ids: Iterable[str]) -> list[Party]:
-    return [from_document(d) for d in ctx.parties.get_docs(list(ids)[:500]) if sees(caller, d)]
+def _visible_doc(ctx: Context, caller: Caller, party_id: str) -> dict[str, Any]:
+    doc = ctx.parties.get_doc(party_id) if party_id else None
+    if doc is None or not sees(caller, doc):
+        raise not_found()
+    return doc
+
+
+def batch_get(ctx: Context, caller: Caller, ids: Iterable[str]) -> list[dict[str, Any]]:
+    return [d for d in ctx.parties.get_docs(list(ids)[:500]) if sees(caller, d)]
 
 
 def update_customer(

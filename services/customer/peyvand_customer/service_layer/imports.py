@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from pymongo.errors import BulkWriteError
 
 from peyvand_customer.adapters.mapping import official_id_key, to_fields
 from peyvand_customer.adapters.parties import PRODUCER
+from peyvand_customer.adapters.schema import drop_deferrable_indexes, ensure_indexes
 from peyvand_customer.domain.csv_rows import parse_row
 from peyvand_customer.domain.lookup import MOBILE, full_name_key
 from peyvand_customer.domain.party import Party
@@ -51,6 +53,7 @@ class ImportReport:
     rows_flagged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     created_ids: list[str] = field(default_factory=list)
+    index_seconds: float | None = None  # set when an initial load built the search indexes afterwards
 
     @property
     def rows_rejected(self) -> int:
@@ -104,15 +107,22 @@ def import_rows(
     batch_size: int = 2000,
     progress: Callable[[ImportReport, float], None] | None = None,
     keep_ids: bool = False,
+    initial_load: bool = False,
 ) -> ImportReport:
+    """Import ``rows``; ``initial_load`` on an EMPTY book builds the search indexes after the
+    rows are in (unique indexes stay: duplicates are still refused). On a book that already
+    holds parties the flag changes nothing."""
     report = ImportReport(new_id("imp"))
     ctx.db[IMPORTS].insert_one({"_id": report.import_id, "by": caller.principal, "channel": channel, "started_at": ctx.now()})
-    started = time.monotonic()
-    known = _load_known(ctx)
-    for batch in _chunks(rows, batch_size):
-        _import_batch(ctx, caller, batch, report, channel, keep_ids, known)
-        if progress:
-            progress(report, time.monotonic() - started)
+    deferred = bool(initial_load and ctx.parties.col.estimated_document_count() == 0 and drop_deferrable_indexes(ctx.db))
+    try:
+        _run(ctx, caller, rows, report, channel, batch_size, progress, keep_ids)
+    finally:
+        if deferred:
+            began = time.monotonic()
+            ensure_indexes(ctx.db)
+            report.index_seconds = time.monotonic() - began
+    report.rejected.sort(key=lambda r: r.line_number)  # the two stages reject out of order
     ctx.db[IMPORTS].update_one(
         {"_id": report.import_id},
         {"$set": {"finished_at": ctx.now(), "rows_read": report.rows_read, "rows_created": report.rows_created, "rows_rejected": report.rows_rejected}},
@@ -120,22 +130,67 @@ def import_rows(
     return report
 
 
+def _run(
+    ctx: Context,
+    caller: Caller,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    report: ImportReport,
+    channel: str,
+    batch_size: int,
+    progress: Callable[[ImportReport, float], None] | None,
+    keep_ids: bool,
+) -> None:
+    started = time.monotonic()
+    known = _load_known(ctx)
+    # Two stages overlap: while the store inserts batch N (the client waits on a socket, the
+    # GIL is free), this thread validates and builds batch N+1. Results are applied in order.
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-insert") as writer:
+        for batch in _chunks(rows, batch_size):
+            prepared = _prepare_batch(ctx, caller, batch, report, channel, known)
+            if pending is not None:
+                pending.result()
+                if progress:
+                    progress(report, time.monotonic() - started)
+            pending = writer.submit(_insert_batch, ctx, prepared, report, keep_ids)
+        if pending is not None:
+            pending.result()
+            if progress:
+                progress(report, time.monotonic() - started)
+
+
 def _reject(report: ImportReport, line: int, reasons: list[str]) -> None:
     report.rejected.append(Rejected(line, reasons))
     IMPORT_ROWS.labels("rejected").inc()
 
 
-def _import_batch(ctx: Context, caller: Caller, batch: list[tuple[int, dict[str, str]]], report: ImportReport, channel: str, keep_ids: bool, known: _Known) -> None:
+def _reasons(row: dict[str, str], line: int, now: Any) -> list[str]:
+    """Every problem of a refused row, named by CSV column (a missing customer number is not one:
+    the importer assigns it)."""
+    result = parse_row(row, line, now=now)
+    if not isinstance(result, list):
+        return []
+    kept = [v for v in result if not v.field.endswith(".customer_number") or v.description != "is required"]
+    return [f"{v.field.split('.', 1)[-1]}: {v.description}" for v in kept]
+
+
+@dataclass
+class _Prepared:
+    docs: list[dict[str, Any]]
+    lines: list[int]
+
+
+def _prepare_batch(ctx: Context, caller: Caller, batch: list[tuple[int, dict[str, str]]], report: ImportReport, channel: str, known: _Known) -> _Prepared:
     now = ctx.now()
     report.rows_read += len(batch)
     parsed: list[tuple[int, Any]] = []
+    rows = dict(batch)
     for line, row in batch:
-        result = parse_row(row, line, now=now)
+        # Parse only: ``Party.create`` below validates each row once. A row that fails either
+        # step is re-parsed with full validation so its report lists every problem by column.
+        result = parse_row(row, line)
         if isinstance(result, list):
-            # A row without a customer number gets one from the counter below.
-            result = [v for v in result if not v.field.endswith(".customer_number") or v.description != "is required"] or parse_row(row, line)
-        if isinstance(result, list):
-            _reject(report, line, [f"{v.field.split('.', 1)[-1]}: {v.description}" for v in result])
+            _reject(report, line, _reasons(row, line, now))
             continue
         result = default_owner(caller, result)
         parsed.append((line, result))
@@ -147,8 +202,8 @@ def _import_batch(ctx: Context, caller: Caller, batch: list[tuple[int, dict[str,
     for line, cmd in parsed:
         try:
             party = Party.create(cmd, now=now, by=caller.principal, channel=channel)
-        except ValidationError as exc:  # parse_row validated already; belt and braces
-            _reject(report, line, [f"{v.field}: {v.description}" for v in exc.violations])
+        except ValidationError as exc:
+            _reject(report, line, _reasons(rows[line], line, now) or [f"{v.field}: {v.description}" for v in exc.violations])
             continue
         if not sees(caller, party):
             _reject(report, line, ["branch_code: outside your scope"])
@@ -194,6 +249,11 @@ def _import_batch(ctx: Context, caller: Caller, batch: list[tuple[int, dict[str,
         fields.update({"_id": party.id, "version": 1, outbox.OUTBOX: envelopes, outbox.PENDING: 1, "import_id": report.import_id})
         docs.append(fields)
         lines.append(line)
+    return _Prepared(docs, lines)
+
+
+def _insert_batch(ctx: Context, prepared: _Prepared, report: ImportReport, keep_ids: bool) -> None:
+    docs, lines = prepared.docs, prepared.lines
     if not docs:
         return
     failed: dict[int, str] = {}

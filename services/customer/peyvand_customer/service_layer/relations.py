@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from peyvand_runtime.domain import VersionConflict
+from typing import Any
+
+from peyvand_runtime.domain import ValidationError, VersionConflict
 from peyvand_runtime.identity import Caller
+from peyvand_runtime.ids import new_id
 from prometheus_client import Counter
 
 from peyvand_customer.adapters.mapping import from_document
+from peyvand_customer.adapters.parties import LIGHT
 from peyvand_customer.domain import merge as merging
 from peyvand_customer.domain import relationships
 from peyvand_customer.domain.party import Party
@@ -80,3 +84,55 @@ def merge(ctx: Context, caller: Caller, survivor_id: str, merged_id: str, channe
 
 def visible_or_none(caller: Caller, party: Party) -> Party | None:
     return party if sees(caller, party) else None
+
+
+HOUSEHOLD_LIMIT = 50  # a household is a home, not a list: more members than this is a data error
+
+
+def set_household(ctx: Context, caller: Caller, member_ids: list[str], household_id: str, channel: str = "api") -> tuple[str, list[Party]]:
+    """Put the persons in one household (a new ``hh_`` id unless one is given); every member must be visible.
+
+    Members are saved one by one in request order (compare-and-set each, retried on a
+    conflict); re-running the same request completes a half-done one and changes nothing after.
+    """
+    ids = list(dict.fromkeys(i for i in member_ids if i))
+    if len(ids) > HOUSEHOLD_LIMIT:
+        raise ValidationError.single("customer_ids", f"at most {HOUSEHOLD_LIMIT} members")
+    target = household_id or new_id("hh")
+    if household_id and not ctx.parties.col.find_one({"household_id": household_id}, {"_id": 1}):
+        raise ValidationError.single("household_id", "no such household")
+    for attempt in range(ATTEMPTS):
+        members = [load_visible(ctx, caller, i) for i in ids]
+        now = ctx.now()
+        changed = relationships.form_household(members, target, by=caller.principal, channel=channel, now=now)
+        try:
+            for member in changed:
+                ctx.parties.save(member, now)
+            return target, members
+        except VersionConflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def list_household(ctx: Context, caller: Caller, party_id: str) -> tuple[str, list[dict[str, Any]]]:
+    party = load_visible(ctx, caller, party_id)
+    if not party.household_id:
+        return "", []
+    docs = ctx.parties.col.find({"household_id": party.household_id, "status": "active"}, LIGHT).limit(HOUSEHOLD_LIMIT)
+    return party.household_id, sorted((d for d in docs if sees(caller, d)), key=lambda d: d["_id"])
+
+
+def leave_household(ctx: Context, caller: Caller, party_id: str, channel: str = "api") -> Party:
+    for attempt in range(ATTEMPTS):
+        party = load_visible(ctx, caller, party_id)
+        now = ctx.now()
+        if not relationships.leave_household(party, by=caller.principal, channel=channel, now=now):
+            return party
+        try:
+            ctx.parties.save(party, now)
+            return party
+        except VersionConflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

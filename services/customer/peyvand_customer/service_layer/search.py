@@ -13,16 +13,17 @@ from pymongo import ASCENDING
 
 from peyvand_customer.adapters.mapping import stamp
 from peyvand_customer.domain import identifiers
-from peyvand_customer.domain.lookup import EMAIL, MOBILE, NAME
+from peyvand_customer.domain.lookup import EMAIL, MOBILE, NAME, SLOTS
 from peyvand_customer.domain.persian import compact_name, name_tokens
 from peyvand_customer.service_layer import paging
 from peyvand_customer.service_layer.context import Context, scoped_queries, sees
 
-MIN_NAME_PREFIX = 2
-SCAN_BATCH = 200
-# Per-slot cap on ids a name prefix collects: a prefix matching more asks for more letters
-# (the store returns whole documents even for an _id projection, so this bounds latency).
+MIN_NAME_PREFIX = 1
+# Rows one name-search page may pass over (parties out of scope or merged) before it answers
+# with what it has and a cursor: bounds the latency of a page.
 MAX_SCANNED = 1000
+# Rows a slot reads at first, and at most per read once it keeps being consumed.
+FIRST_BATCH, MAX_BATCH = 3, 50
 # Writes commit within milliseconds of their ``updated_at``; holding the sync horizon this far
 # behind "now" keeps a slow writer's change from slipping behind a client's token.
 CHANGES_SETTLE = dt.timedelta(seconds=2)
@@ -80,43 +81,124 @@ def search(ctx: Context, caller: Caller, query: str, size: int, token: str) -> t
 
 
 def _name_search(ctx: Context, caller: Caller, text: str, size: int, token: str, hits: list[Hit]) -> tuple[list[Hit], str]:
+    """A page of parties whose lookup keys start with the typed name, in key order.
+
+    Each slot is read as a bounded index range sorted on the slot and limited to about a page
+    (``$gte``/``$lt`` + sort + limit: never a scan, whatever share of the book a one-letter
+    prefix matches); the slots' answers are merged in (key, slot, position) order. The
+    cursor is a position in that order: the last key, its slot, and how many parties with
+    that key in that slot were passed (ties keep the store's index order; ``_id`` cannot be
+    part of the range without the store dropping the slot index). A party matching in
+    several slots is answered at its first position only, so it never shows twice.
+    """
     tokens = name_tokens(text)
     compact = compact_name(text)
     if len(compact) < MIN_NAME_PREFIX:
         if hits:
             return hits, ""
-        raise ValidationError.single("query", f"type at least {MIN_NAME_PREFIX} letters of a name")
-    # The longest token drives the indexed range; the others (and the whole name typed
-    # without spaces) filter what it finds.
-    lead = max(tokens, key=len) if len(tokens) > 1 else compact
+        raise ValidationError.single("query", f"type at least {MIN_NAME_PREFIX} letter of a name")
+    state = paging.decode(token)
     extra = {"agent_id": caller.agent_id} if caller.role == "agent" else {}
-    after = str(paging.decode(token).get("after", ""))
-    ids: list[str] = []
-    if len(tokens) > 1:
+    mode = str(state.get("m", "whole" if len(tokens) > 1 else "lead"))
+    if mode == "whole":
         # "first last…" typed in order is a prefix of the whole-name key (slot 0 only): precise.
-        ids, _capped = ctx.parties.prefix_ids(NAME + compact, MAX_SCANNED, extra, slots=1)
-    if not ids:
-        ids, _capped = ctx.parties.prefix_ids(NAME + lead, MAX_SCANNED, extra)
-    ids = [i for i in ids if i > after]
-    found: list[Hit] = []
+        found, cursor = _walk(ctx, caller, NAME + compact, 1, tokens, compact, size, extra, state, hits)
+        if found or cursor or token:
+            return hits + found, paging.encode({**cursor, "m": "whole"}) if cursor else ""
+        state = {}
+    # The longest token drives the ranges; the others (and the whole name typed without
+    # spaces) filter what it finds.
+    lead = max(tokens, key=len) if len(tokens) > 1 else compact
+    found, cursor = _walk(ctx, caller, NAME + lead, SLOTS, tokens, compact, size, extra, state, hits)
+    return hits + found, paging.encode({**cursor, "m": "lead"}) if cursor else ""
+
+
+class _SlotReader:
+    """One slot's range read in small, growing batches from a position (the store spends about a
+    millisecond per document it returns, so a page reads little more than it shows)."""
+
+    def __init__(self, ctx: Context, slot: int, prefix: str, cursor: tuple[str, int, int], extra: dict[str, Any]) -> None:
+        self.ctx, self.slot, self.extra = ctx, slot, extra
+        self.end = prefix + "\uffff"
+        key, cursor_slot, passed = cursor
+        if not key:
+            self.key, self.skip, self.strict = prefix, 0, False
+        elif slot < cursor_slot:
+            self.key, self.skip, self.strict = key, 0, True  # every party at ``key`` in this slot was passed
+        else:
+            self.key, self.skip, self.strict = key, (passed if slot == cursor_slot else 0), False
+        self.batch = FIRST_BATCH
+        self.buffer: list[tuple[str, int, int, dict[str, Any]]] = []
+        self.done = False
+
+    def head(self) -> tuple[str, int, int, dict[str, Any]] | None:
+        if not self.buffer and not self.done:
+            self._fill()
+        return self.buffer[0] if self.buffer else None
+
+    def pop(self) -> None:
+        self.buffer.pop(0)
+
+    def _fill(self) -> None:
+        bound = {"$gt" if self.strict else "$gte": self.key, "$lt": self.end}
+        docs = self.ctx.parties.slot_range(self.slot, bound, self.skip, self.batch, self.extra)
+        field = f"k{self.slot}"
+        for doc in docs:
+            key = doc[field]
+            if key != self.key or self.strict:
+                self.key, self.skip, self.strict = key, 0, False
+            self.buffer.append((key, self.slot, self.skip, doc))
+            self.skip += 1  # the next read starts after this party (``$gte key`` skipping the ones passed)
+        self.done = len(docs) < self.batch
+        self.batch = min(self.batch * 2, MAX_BATCH)
+
+
+def _walk(
+    ctx: Context,
+    caller: Caller,
+    prefix: str,
+    slots: int,
+    tokens: list[str],
+    compact: str,
+    size: int,
+    extra: dict[str, Any],
+    state: dict[str, Any],
+    hits: list[Hit],
+) -> tuple[list[Hit], dict[str, Any]]:
+    """Merge the slot ranges from the cursor in ``state`` in (key, slot, position) order; (hits, next cursor or {})."""
+    key, slot, passed = str(state.get("k", "")), int(state.get("s", -1)), int(state.get("p", 0))
+    if key and not key.startswith(prefix):
+        raise ValidationError.single("page.page_token", "not a token for this query")
+    readers = [_SlotReader(ctx, i, prefix, (key, slot, passed), extra) for i in range(slots)]
     seen = {h.doc["_id"] for h in hits}
-    position = 0
-    while len(found) < size + 1 and position < len(ids):
-        chunk = ids[position : position + SCAN_BATCH]
-        position += len(chunk)
-        for doc in ctx.parties.get_docs(chunk):
-            if doc["_id"] in seen or doc.get("status") != "active" or not sees(caller, doc):
-                continue
-            if len(tokens) > 1 and not _all_tokens_match(doc, tokens, compact):
-                continue
+    found: list[Hit] = []
+    walked = 0
+    while True:
+        heads = [(head, reader) for reader in readers if (head := reader.head()) is not None]
+        if not heads:
+            return found, {}
+        if len(found) == size or walked >= MAX_SCANNED:
+            # The page is full (and a row follows), or it passed over a long run of parties the
+            # caller may not see: answer what we have with the position reached.
+            return found, {"k": key, "s": slot, "p": passed}
+        (k, i, position, doc), reader = min(heads, key=lambda h: h[0][:3])
+        reader.pop()
+        key, slot, passed = k, i, position + 1
+        walked += 1
+        if doc["_id"] in seen or not _first_match(doc, prefix, k, i, slots):
+            continue
+        seen.add(doc["_id"])
+        if doc.get("status") == "active" and sees(caller, doc) and (len(tokens) < 2 or _all_tokens_match(doc, tokens, compact)):
             found.append(Hit(doc, "name"))
-            if len(found) == size + 1:
-                break
-    next_token = ""
-    if len(found) > size:
-        found = found[:size]
-        next_token = paging.encode({"after": found[-1].doc["_id"]})
-    return hits + found, next_token
+
+
+def _first_match(doc: dict[str, Any], prefix: str, key: str, slot: int, slots: int) -> bool:
+    """True if (key, slot) is the party's first position in the merge order (so it is answered once)."""
+    for i in range(slots):
+        other = doc.get(f"k{i}")
+        if other and other.startswith(prefix) and (other, i) < (key, slot):
+            return False
+    return True
 
 
 def _all_tokens_match(doc: dict[str, Any], tokens: list[str], compact: str) -> bool:
