@@ -20,6 +20,7 @@ SUITES: dict[str, str] = {
     "policy": "bench.policy",
     "ticketing": "bench.ticketing",
     "campaign": "bench.campaign",
+    "gateway": "bench.gateway",
     "mix": "bench.mix",
     "renewal": "bench.renewal",
     "customer": "bench.customer",

@@ -40,7 +40,7 @@ DUE_SHARE = 0.05
 SWEEP_TARGET_SECONDS = 30.0
 SWEEP_TARGET_TICKETS = 200_000
 OPEN_TARGET = 300.0
-CLIENTS = (1, 4, 8)
+CLIENTS = (1, 4, 8, 16)
 
 
 def sizes(ctx: Context) -> dict[str, int]:

@@ -130,6 +130,23 @@ def test_scope_listing_and_paging(policy_env) -> None:  # type: ignore[no-untype
     by_customer = agent_a.ListPolicies(pb.ListPoliciesRequest(customer_id=holders[0])).policies
     # An agent's book follows the agent across branches.
     assert {p.policy_id for p in by_customer} == {p.id for p in mine if p.holder_id == holders[0]} | {other_branch.id}
+    # One customer's policies in pages of 1 (issue order), and by expiry with a range; staff of
+    # the branch do not see the other branch's one.
+    pages: list[str] = []
+    request = pb.ListPoliciesRequest(customer_id=holders[0], page={"page_size": 1})
+    while True:
+        answer = agent_a.ListPolicies(request)
+        pages += [p.policy_id for p in answer.policies]
+        if not answer.page.next_page_token:
+            break
+        request.page.page_token = answer.page.next_page_token
+    assert pages == sorted({p.policy_id for p in by_customer}) and len(pages) == 4
+    holder_ends = sorted(p.term_end for p in mine if p.holder_id == holders[0])
+    ranged = agent_a.ListPolicies(pb.ListPoliciesRequest(customer_id=holders[0], term_end_from=holder_ends[1].isoformat())).policies
+    assert [p.term_end for p in ranged] == sorted(d.isoformat() for d in [*holder_ends[1:], other_branch.term_end] if d >= holder_ends[1])
+    by_staff = staff.ListPolicies(pb.ListPoliciesRequest(customer_id=holders[0])).policies
+    assert {p.policy_id for p in by_staff} == {p.id for p in mine if p.holder_id == holders[0]}
+    assert list(agent_b.ListPolicies(pb.ListPoliciesRequest(customer_id=holders[0])).policies) == []
 
     # Expiry range, in pages of 2, ordered by expiry: the agent's "renewals coming up" list.
     ends = sorted(p.term_end for p in mine)

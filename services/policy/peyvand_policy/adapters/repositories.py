@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -176,8 +177,9 @@ class PolicyRepository:
         candidates = self.candidate_ids_for_customer(customer_id)
         if not candidates:
             return []
-        query = {"_id": {"$in": candidates}, "$or": [{"holder_id": customer_id}, {"insured_ids": customer_id}]}
-        return [d["_id"] for d in self.collection.find(query, {"_id": 1})]
+        # ``_id $in`` alone: with an ``$or`` beside it nx-27017 scans the whole collection.
+        found = self.collection.find({"_id": {"$in": candidates}}, {"holder_id": 1, "insured_ids": 1})
+        return [d["_id"] for d in found if customer_id == d.get("holder_id") or customer_id in (d.get("insured_ids") or ())]
 
     def scan_day(self, term_end: dt.date, projection: Mapping[str, int], page_size: int,
                  extra: Mapping[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
@@ -210,6 +212,12 @@ class PolicyRepository:
 
 
 _STORED_STATUS = "_stored_status"
+
+
+def remember_stored_status(policy: Policy) -> None:
+    """After a write made outside ``save``/``add`` (the issue group commit): the status now stored,
+    so a later ``save`` moves the status counters from the right row."""
+    policy.__dict__[_STORED_STATUS] = policy.status
 
 
 def _event_id(raw_envelope: str) -> str:
@@ -300,5 +308,34 @@ def next_policy_number(database: Database, branch_code: str, issue_date: dt.date
         {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=pymongo.ReturnDocument.AFTER
     )
     return format_policy_number(branch_code, issue_date, int(doc["seq"]))
+
+
+class PolicyNumbers:
+    """New-business numbers handed out from blocks reserved per branch and Jalali year.
+
+    One ``$inc`` of ``block`` on the same counter ``next_policy_number`` uses reserves the
+    block; numbers come from memory after that (thread-safe). Numbers stay unique and, within
+    this process, increasing in issue order. The rest of a block is never reused when the
+    process stops (a gap), and with several server processes each draws from its own block,
+    so numbers of different processes interleave out of issue order.
+    """
+
+    def __init__(self, database: Database[Any], block: int = 20) -> None:
+        self.counters = database[COUNTERS]
+        self.block = block
+        self._lock = threading.Lock()
+        self._ranges: dict[str, tuple[int, int]] = {}  # counter key -> (next, end exclusive)
+
+    def next(self, branch_code: str, issue_date: dt.date) -> str:
+        key = sequence_key(branch_code, issue_date)
+        with self._lock:
+            nxt, end = self._ranges.get(key, (0, 0))
+            if nxt >= end:
+                doc = self.counters.find_one_and_update(
+                    {"_id": key}, {"$inc": {"seq": self.block}}, upsert=True, return_document=pymongo.ReturnDocument.AFTER) or {}
+                end = int(doc["seq"]) + 1
+                nxt = end - self.block
+            self._ranges[key] = (nxt + 1, end)
+        return format_policy_number(branch_code, issue_date, nxt)
 
 

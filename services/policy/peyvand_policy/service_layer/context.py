@@ -12,7 +12,8 @@ from peyvand_runtime.tehran_time import tehran_date, utc_now
 from pymongo.database import Database
 from ulid import ULID
 
-from peyvand_policy.adapters.repositories import PolicyRepository, QuoteRepository
+from peyvand_policy.adapters.issue_batch import IssueCommitter, QuoteInserts
+from peyvand_policy.adapters.repositories import PolicyNumbers, PolicyRepository, QuoteRepository
 
 
 @dataclass
@@ -21,10 +22,18 @@ class PolicyServices:
     clock: Callable[[], dt.datetime] = utc_now
     policies: PolicyRepository = field(init=False)
     quotes: QuoteRepository = field(init=False)
+    # Per process: new-business numbers from reserved blocks, and the group commits of the
+    # issue and quote writes (concurrent gRPC calls share store calls; see adapters/issue_batch).
+    numbers: PolicyNumbers = field(init=False)
+    issues: IssueCommitter = field(init=False)
+    new_quotes: QuoteInserts = field(init=False)
 
     def __post_init__(self) -> None:
         self.policies = PolicyRepository(self.database)
         self.quotes = QuoteRepository(self.database)
+        self.numbers = PolicyNumbers(self.database)
+        self.issues = IssueCommitter(self.database)
+        self.new_quotes = QuoteInserts(self.database)
 
     def now(self) -> dt.datetime:
         return self.clock()

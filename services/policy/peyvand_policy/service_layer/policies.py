@@ -11,11 +11,13 @@ from typing import Any
 
 import pymongo
 from peyvand_runtime.domain import DomainError, InvalidTransition, ValidationError, VersionConflict, Violations
+from peyvand_runtime.identity import can_see_record, current_caller
 from peyvand_runtime.ids import is_id
 from pymongo.errors import DuplicateKeyError
 
+from peyvand_policy.adapters.issue_batch import prepare_issue
 from peyvand_policy.adapters.mapping import day_key
-from peyvand_policy.adapters.repositories import next_policy_number
+from peyvand_policy.adapters.repositories import remember_stored_status
 from peyvand_policy.domain.lifecycle import Cancellation, Endorsement, HistoryEntry
 from peyvand_policy.domain.numbering import parse_policy_number
 from peyvand_policy.domain.policy import Policy
@@ -50,7 +52,8 @@ def issue_policy(services: PolicyServices, quote_id: str, idempotency_key: str =
             visible_policy(services, earlier.id)
             _finish_quote(services, earlier)
             return earlier, False
-    quote = visible_quote(services, quote_id)
+    quote = visible_quote(services, quote_id, cached=services.new_quotes.recent(quote_id) if quote_id else None)
+    services.new_quotes.forget(quote.id)  # whatever happens next, the copy is no longer the stored state
     policy_id = policy_id_for_quote(quote.id)
     if quote.status != "open":  # used (or expired): its policy may exist, answer that
         existing = services.policies.get(policy_id)
@@ -60,23 +63,27 @@ def issue_policy(services: PolicyServices, quote_id: str, idempotency_key: str =
     # mark: the insert's duplicate key finds it (at the cost of a gap in the numbers, allowed).
     today, now = services.today(), services.now()
     try:
-        policy = Policy.issue(quote, next_policy_number(services.database, quote.branch_code, today), today, actor(),
-                              at=now, policy_id=policy_id)
+        policy = Policy.issue(quote, services.numbers.next(quote.branch_code, today), today, actor(), at=now, policy_id=policy_id)
     except InvalidTransition:
         existing = services.policies.get(policy_id)
         if existing is None:
             raise
         return _replay(services, existing, key), False
+    # Policy.issue marked the loaded quote used; the policy (with links and its envelope), the
+    # quote's compare-and-set and the status counter are written together with concurrent issues.
+    write = prepare_issue(policy, quote, now, extra={"issue_idempotency_key": key or None})
     try:
-        services.policies.add(policy, now, extra={"issue_idempotency_key": key or None})
+        outcome = services.issues.submit(write)
     except DuplicateKeyError:
         existing = services.policies.get(policy_id)
         if existing is None:
             raise
         return _replay(services, existing, key), False
-    try:  # Policy.issue marked the loaded quote used: save it without reloading
-        services.quotes.save(quote, now)
-    except VersionConflict:
+    policy.version = 1
+    remember_stored_status(policy)
+    if outcome.quote_saved:
+        quote.version += 1
+    else:
         _finish_quote(services, policy)
     metrics.ISSUED.labels(policy.product_code, "new").inc()
     return policy, True
@@ -148,15 +155,9 @@ def list_policies(services: PolicyServices, query: ListPolicies) -> tuple[list[P
     scope = list_filter()
     if scope is None:
         return [], ""
-    clauses: list[dict[str, Any]] = [scope] if scope else []
     if query.customer_id:
-        # Through the party links (an array field cannot be indexed on the embedded store);
-        # the $or re-checks the current roles on the few candidate rows.
-        candidates = services.policies.candidate_ids_for_customer(query.customer_id)
-        if not candidates:
-            return [], ""
-        clauses.append({"_id": {"$in": candidates}})
-        clauses.append({"$or": [{"holder_id": query.customer_id}, {"insured_ids": query.customer_id}]})
+        return _customer_page(services, query, by_expiry, cursor)
+    clauses: list[dict[str, Any]] = [scope] if scope else []
     for name in ("agent_id", "branch_code", "status", "product_code"):
         value = getattr(query, name)
         if value:
@@ -183,6 +184,46 @@ def list_policies(services: PolicyServices, query: ListPolicies) -> tuple[list[P
     rows = rows[:size]
     last = rows[-1]
     return rows, _encode_token(last.term_end.isoformat() if by_expiry else "", last.id)
+
+
+def _customer_page(services: PolicyServices, query: ListPolicies, by_expiry: bool, cursor: tuple[str, str] | None) -> tuple[list[Policy], str]:
+    """One customer's policies: the few candidates from the party links (an array field cannot be
+    indexed on the embedded store) fetched by ``_id`` alone, every other condition — current role,
+    the caller's scope, filters, expiry range, page position — checked here on those rows.
+
+    Measured at 5,000 policies on nx-27017 0.8.1: ``_id $in`` plus an ``$or`` on holder/insured in
+    the same query is planned as a full ``SCAN`` (median 699 ms, and it grows with the collection);
+    ``_id $in`` alone takes ~5 ms (the 360° view calls this for every customer it shows).
+    """
+    candidates = services.policies.candidate_ids_for_customer(query.customer_id)
+    if not candidates:
+        return [], ""
+    caller = current_caller()
+    wanted = {name: getattr(query, name) for name in ("agent_id", "branch_code", "status", "product_code") if getattr(query, name)}
+    low = query.term_end_from or dt.date.min
+    high = query.term_end_to or dt.date.max
+
+    def sort_key(p: Policy) -> tuple[Any, ...]:
+        return (p.term_end, p.id) if by_expiry else (p.id,)
+
+    after = None if cursor is None else ((dt.date.fromisoformat(cursor[0]), cursor[1]) if by_expiry else (cursor[1],))
+    rows = sorted(
+        (
+            p
+            for p in services.policies.find({"_id": {"$in": candidates}}, [("_id", pymongo.ASCENDING)], len(candidates))
+            if query.customer_id in (p.holder_id, *p.insured_ids)
+            and can_see_record(caller, p.agent_id, p.branch_code)
+            and all(getattr(p, name) == value for name, value in wanted.items())
+            and (not by_expiry or low <= p.term_end <= high)
+            and (after is None or sort_key(p) > after)
+        ),
+        key=sort_key,
+    )
+    size = min(query.page_size or DEFAULT_PAGE, MAX_PAGE)
+    if len(rows) <= size:
+        return rows, ""
+    rows = rows[:size]
+    return rows, _encode_token(rows[-1].term_end.isoformat() if by_expiry else "", rows[-1].id)
 
 
 def _encode_token(term_end: str, last_id: str) -> str:

@@ -56,7 +56,7 @@ def create_quote(services: PolicyServices, command: CreateQuote) -> Quote:
         product=product, holder_id=command.holder_id, insured_ids=insured, agent_id=agent_id, branch_code=branch_code,
         inputs=command.inputs, term_start=start, term_end=end, today=today,  # type: ignore[arg-type]
     )
-    services.quotes.add(quote, services.now())
+    services.new_quotes.add(quote, services.now())  # group commit with concurrent CreateQuote calls
     metrics.QUOTES.labels(product.code, "new").inc()
     return quote
 

@@ -19,7 +19,9 @@ notified together: one ``$in`` load, one unordered ``insert_many`` of their rene
 duplicate derived id = already stored: the stored quote is used), one ``bulk_write`` of
 compare-and-set updates (mark + ``$push`` of the envelope, the shape ``outbox.update_versioned``
 writes). Quotes are written before the marks, so the guarantees above hold per policy; a write
-whose version no longer matched goes through the one-by-one path (reload, re-decide).
+whose version no longer matched goes through the one-by-one path (reload, re-decide). The
+writes of one batch run on a writer thread while the next batch is loaded and its quotes are
+built (``_Writes``): the store and the CPU work overlap instead of taking turns.
 
 Scale: it never loads the collection. It walks the scan range (today … today + 45) one
 end date at a time — equality on the indexed integer ``term_end_key`` — in ``_id``-sorted
@@ -33,7 +35,8 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from peyvand_runtime.domain import DomainError, VersionConflict
@@ -68,9 +71,24 @@ class RenewalSummary:
     conflicts: int = 0
     errors: int = 0
     seconds: float = 0.0
+    # where the time went (seconds): scan, load (due policies), build (renewal quotes + envelopes,
+    # CPU), write (quote inserts + marks; overlapped with the next page's load and build)
+    phases: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def took(self, phase: str, seconds: float) -> None:
+        self.phases[phase] = round(self.phases.get(phase, 0.0) + seconds, 3)
+
+    def merge(self, part: RenewalSummary) -> None:
+        """Add the counts of a page written on the writer thread."""
+        self.emitted += part.emitted
+        self.already_sent += part.already_sent
+        self.conflicts += part.conflicts
+        self.errors += part.errors
+        for phase, seconds in part.phases.items():
+            self.took(phase, seconds)
 
 
 def _emitted_for(doc: dict[str, Any]) -> set[int]:
@@ -98,31 +116,38 @@ def run_renewal(
     renewable = {code for code, product in PRODUCTS.items() if product.renewable}
     day = first
     due_ids: list[str] = []  # due policies of the pages scanned so far, notified in batches of ``page_size``
-    while day <= last:
-        for page in services.policies.scan_day(day, SCAN_PROJECTION, page_size, extra={"status": "active"}):
-            if keep_lease is not None and not keep_lease():
-                raise LeaseLost(f"renewal run for {as_of} lost its lease")
-            for doc in page:
-                summary.scanned += 1
-                if doc.get("product_code") not in renewable:
-                    continue
-                term_end = dt.date.fromisoformat(doc["term_end"])
-                if due_window(term_end, as_of, windows, _emitted_for(doc)) is None:
-                    continue
-                summary.due += 1
-                due_ids.append(doc["_id"])
-            if len(due_ids) >= page_size:
-                _notify_page(services, due_ids, as_of, windows, summary)
-                due_ids = []
-            metrics.RENEWAL_SCANNED.inc(len(page))
-            metrics.RENEWAL_LAST_SCANNED.set(summary.scanned)
-            metrics.RENEWAL_LAST_EMITTED.set(summary.emitted)
-            if summary.scanned // progress_every != (summary.scanned - len(page)) // progress_every:
-                log.info("renewal job progress", extra={"as_of": summary.as_of, "scanned": summary.scanned,
-                                                        "emitted": summary.emitted, "at_term_end": day.isoformat()})
-        day += dt.timedelta(days=1)
-    if due_ids:
-        _notify_page(services, due_ids, as_of, windows, summary)
+    writes = _Writes(services, as_of, windows, summary)
+    try:
+        while day <= last:
+            scan_began = time.perf_counter()
+            for page in services.policies.scan_day(day, SCAN_PROJECTION, page_size, extra={"status": "active"}):
+                if keep_lease is not None and not keep_lease():
+                    raise LeaseLost(f"renewal run for {as_of} lost its lease")
+                for doc in page:
+                    summary.scanned += 1
+                    if doc.get("product_code") not in renewable:
+                        continue
+                    term_end = dt.date.fromisoformat(doc["term_end"])
+                    if due_window(term_end, as_of, windows, _emitted_for(doc)) is None:
+                        continue
+                    summary.due += 1
+                    due_ids.append(doc["_id"])
+                summary.took("scan", time.perf_counter() - scan_began)
+                if len(due_ids) >= page_size:
+                    writes.notify(due_ids)
+                    due_ids = []
+                metrics.RENEWAL_SCANNED.inc(len(page))
+                metrics.RENEWAL_LAST_SCANNED.set(summary.scanned)
+                metrics.RENEWAL_LAST_EMITTED.set(summary.emitted)
+                if summary.scanned // progress_every != (summary.scanned - len(page)) // progress_every:
+                    log.info("renewal job progress", extra={"as_of": summary.as_of, "scanned": summary.scanned,
+                                                            "emitted": summary.emitted, "at_term_end": day.isoformat()})
+                scan_began = time.perf_counter()
+            day += dt.timedelta(days=1)
+        if due_ids:
+            writes.notify(due_ids)
+    finally:
+        writes.close()
     summary.seconds = round(time.monotonic() - started, 3)
     metrics.RENEWAL_LAST_DURATION.set(summary.seconds)
     metrics.RENEWAL_LAST_SUCCESS.set(time.time())
@@ -130,15 +155,47 @@ def run_renewal(
     return summary
 
 
-def _notify_page(services: PolicyServices, policy_ids: list[str], as_of: dt.date, windows: Collection[int],
-                 summary: RenewalSummary) -> None:
-    """The notices of one page, in three store calls: load the due policies (one ``$in`` find),
-    store their renewal quotes (one unordered ``insert_many``; a duplicate derived id means a
-    crashed run or another replica stored it: the stored quote is used), then mark and append
-    the events (one ``bulk_write`` of compare-and-set updates). Writes that did not land
-    (another replica or an endorsement wrote first) go through ``_notify`` one by one: reload,
-    re-decide, and the reloaded marks say "already sent"."""
+class _Writes:
+    """Pages notified in a pipeline: the scanning thread loads the due policies and builds their
+    renewal quotes (CPU) for page N+1 while ONE writer thread stores page N's quotes and marks.
+
+    At most one page is being written: ``notify`` waits for the previous write before handing
+    over the next. Pages hold distinct policies; if a policy did show up twice (inserted during
+    the run), its second write meets the version the first one wrote, goes through ``_notify``
+    (reload, re-decide) and the reloaded mark says "already sent" — the once-only guarantees
+    above do not depend on the order of pages.
+    """
+
+    def __init__(self, services: PolicyServices, as_of: dt.date, windows: Collection[int], summary: RenewalSummary) -> None:
+        self.services, self.as_of, self.windows, self.summary = services, as_of, windows, summary
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renewal-writer")
+        self.pending: Future[RenewalSummary] | None = None
+
+    def notify(self, policy_ids: list[str]) -> None:
+        prepared = _prepare_page(self.services, policy_ids, self.as_of, self.windows, self.summary)
+        self._settle()
+        if prepared:
+            self.pending = self.pool.submit(_write_page, self.services, prepared, self.as_of, self.windows)
+
+    def _settle(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.summary.merge(pending.result())  # a write's exception stops the run here
+
+    def close(self) -> None:
+        try:
+            self._settle()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _prepare_page(services: PolicyServices, policy_ids: list[str], as_of: dt.date, windows: Collection[int],
+                  summary: RenewalSummary) -> list[tuple[Policy, Quote, int]]:
+    """Load the due policies (one ``$in`` find) and build their renewal quotes (no writes)."""
+    began = time.perf_counter()
     loaded = services.policies.get_many(policy_ids)
+    summary.took("load", time.perf_counter() - began)
+    began = time.perf_counter()
     prepared: list[tuple[Policy, Quote, int]] = []
     for policy_id in policy_ids:
         policy = loaded.get(policy_id)
@@ -156,8 +213,20 @@ def _notify_page(services: PolicyServices, policy_ids: list[str], as_of: dt.date
             _report_error(summary, policy_id, exc)
             continue
         prepared.append((policy, quote, window))
-    if not prepared:
-        return
+    summary.took("build", time.perf_counter() - began)
+    return prepared
+
+
+def _write_page(services: PolicyServices, prepared: list[tuple[Policy, Quote, int]], as_of: dt.date,
+                windows: Collection[int]) -> RenewalSummary:
+    """The writes of one prepared page, in two store calls: store the renewal quotes (one
+    unordered ``insert_many``; a duplicate derived id means a crashed run or another replica
+    stored it: the stored quote is used), then mark and append the events (one ``bulk_write``
+    of compare-and-set updates). Writes that did not land (another replica or an endorsement
+    wrote first) go through ``_notify`` one by one: reload, re-decide, and the reloaded marks
+    say "already sent". Returns the page's counts (merged by the scanning thread)."""
+    summary = RenewalSummary(as_of.isoformat())
+    began = time.perf_counter()
     now = services.now()
     stored_before = services.quotes.add_many([quote for _, quote, _ in prepared], now)
     if stored_before:
@@ -182,6 +251,8 @@ def _notify_page(services: PolicyServices, policy_ids: list[str], as_of: dt.date
             continue
         summary.emitted += 1
         metrics.RENEWAL_NOTICES.labels(str(window)).inc()
+    summary.took("write", time.perf_counter() - began)
+    return summary
 
 
 def _report_error(summary: RenewalSummary, policy_id: str, exc: DomainError) -> None:

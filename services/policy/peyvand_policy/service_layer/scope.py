@@ -25,8 +25,9 @@ def visible_policy(services: PolicyServices, policy_id: str) -> Policy:
     return policy
 
 
-def visible_quote(services: PolicyServices, quote_id: str) -> Quote:
-    quote = services.quotes.get(quote_id) if quote_id else None
+def visible_quote(services: PolicyServices, quote_id: str, cached: Quote | None = None) -> Quote:
+    """The quote if the caller may see it (``cached``: a copy already at hand, checked the same way)."""
+    quote = cached or (services.quotes.get(quote_id) if quote_id else None)
     if quote is None or not can_see_record(current_caller(), quote.agent_id, quote.branch_code):
         raise NotFound("quote not found", code="QUOTE_NOT_FOUND", metadata={"quote_id": quote_id[:40]})
     return quote

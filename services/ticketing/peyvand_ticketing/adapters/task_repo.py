@@ -2,7 +2,8 @@
 
 Besides the aggregate the document keeps the scope fields ``agent_id`` / ``branch_code`` (the
 customer's, from the projection) and ``due``: the instant the task is due (date-only tasks:
-24:00 Tehran on the date), indexed for MyDay and ListTasks.
+24:00 Tehran on the date), indexed for MyDay and ListTasks, and ``changed_ms``: the integer-millisecond time of the last
+write, which orders the offline-sync changes feed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from peyvand_ticketing.domain.task import Task
 TASKS = "tasks"
 PRODUCER = "ticketing"
 NOT_FOUND_CODE = "TASK_NOT_FOUND"
+CHANGED_MS = "changed_ms"
+
+
+def _ms(now: dt.datetime) -> int:
+    return int(now.timestamp() * 1000)
 
 
 def due_instant(task: Task) -> dt.datetime:
@@ -65,7 +71,8 @@ class TaskRepository:
         """Store a new task; if its dedup key exists already, the existing one (and False)."""
         events = task.pull_events()
         try:
-            outbox.insert_new(self.collection, task.id, to_fields(task, agent_id, branch_code), events, PRODUCER, now)
+            fields = {**to_fields(task, agent_id, branch_code), CHANGED_MS: _ms(now)}
+            outbox.insert_new(self.collection, task.id, fields, events, PRODUCER, now)
         except pymongo.errors.DuplicateKeyError:
             existing = self.by_dedup_key(task.dedup_key)
             if existing is None:  # an _id clash cannot happen with fresh ULIDs; surface it
@@ -75,7 +82,7 @@ class TaskRepository:
         return self.get_doc(task.id) or {}, True
 
     def save(self, task: Task, now: dt.datetime, scope: dict[str, Any]) -> int:
-        fields = to_fields(task, scope.get("agent_id"), scope.get("branch_code"))
+        fields = {**to_fields(task, scope.get("agent_id"), scope.get("branch_code")), CHANGED_MS: _ms(now)}
         try:
             version = outbox.update_versioned(self.collection, task.id, task.version, fields, task.pull_events(), PRODUCER, now)
         except NotFound:

@@ -8,7 +8,9 @@ first write (opened, auto-assigned) travel inside the ticket's insert as ``activ
 document also carries the derived fields the sweep and the lists query: ``sla_next_check_at``
 (for people) and its integer twin ``sla_check_ms`` (indexed, what the sweep queries: nx-27017
 barely uses an index on a datetime), ``sla_state``, ``sla_bucket`` (``<queue>|<state>``, for
-the dashboard ``$group``).
+the dashboard ``$group``), and ``changed_ms``: the integer-millisecond time of the last write
+(not indexed: the changes feed filters on the indexed scope field first), which orders the
+offline-sync changes feed.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def _sla_from_doc(doc: dict[str, Any], top: dict[str, Any]) -> sla_rules.TicketS
 
 
 SLA_FIELDS = frozenset({"sla", "first_response_due_at", "resolution_due_at", "sla_next_check_at", "sla_check_ms", "sla_state",
-                        "sla_bucket", "updated_at"})
+                        "sla_bucket", "updated_at", "changed_ms"})
+CHANGED_MS = "changed_ms"
 
 
 def to_fields(ticket: Ticket, calendar: BusinessCalendar, policy: sla_rules.SlaPolicy) -> dict[str, Any]:
@@ -97,6 +100,8 @@ def to_fields(ticket: Ticket, calendar: BusinessCalendar, policy: sla_rules.SlaP
         "attachments": [{"name": a.name, "size_bytes": a.size_bytes, "content_type": a.content_type, "storage_key": a.storage_key}
                         for a in ticket.attachments],
         "satisfaction_score": ticket.satisfaction_score, "satisfaction_comment": ticket.satisfaction_comment,
+        # Overwritten with the write time by the repository; a bulk-loaded ticket keeps this one.
+        CHANGED_MS: instant_ms(ticket.updated_at or ticket.created_at) or 0,
     }
 
 
@@ -133,6 +138,22 @@ class TicketRepository:
             raise NotFound("ticket not found", code=NOT_FOUND_CODE)
         return ticket
 
+    def new_document(self, ticket: Ticket, now: dt.datetime, calendar: BusinessCalendar, policy: sla_rules.SlaPolicy) -> dict[str, Any]:
+        """The document ``save`` inserts for a new ticket (state, first activity, outbox envelopes at
+        version 1), not written: the OpenTicket group commit inserts many at once. Pulls the events;
+        call it in the caller's context (correlation id); after the insert call ``inserted``."""
+        if ticket.sla is not None:
+            ticket.sla.refresh_due(calendar)
+        fields = {**to_fields(ticket, calendar, policy), CHANGED_MS: instant_ms(now),
+                  ACTIVITY_HEAD: [activity_doc(ticket.id, 1, i, entry) for i, entry in enumerate(ticket.activity)]}
+        pending = outbox.envelopes(ticket.pull_events(), PRODUCER, now, 1)
+        return {**fields, "_id": ticket.id, "version": 1, outbox.OUTBOX: pending, outbox.PENDING: 1 if pending else 0}
+
+    @staticmethod
+    def inserted(ticket: Ticket) -> None:
+        """``new_document``'s ticket is stored: version 1, its first activity rode in the insert."""
+        ticket.version, ticket.activity = 1, []
+
     def save(self, ticket: Ticket, now: dt.datetime, calendar: BusinessCalendar, policy: sla_rules.SlaPolicy,
              only: frozenset[str] | None = None, activity_sink: list[dict[str, Any]] | None = None) -> int:
         """Insert or compare-and-set; events into the outbox in the same write; then the activity.
@@ -142,7 +163,7 @@ class TicketRepository:
         """
         if ticket.sla is not None:
             ticket.sla.refresh_due(calendar)  # pauses and holiday edits move the due times
-        fields = to_fields(ticket, calendar, policy)
+        fields = {**to_fields(ticket, calendar, policy), CHANGED_MS: instant_ms(now)}
         if only is not None and ticket.version:
             fields = {k: v for k, v in fields.items() if k in only}
         events = ticket.pull_events()
@@ -193,7 +214,7 @@ class TicketRepository:
             events = ticket.pull_events()
             new_version = ticket.version + 1
             envelopes = outbox.envelopes(events, PRODUCER, now, new_version)
-            update: dict[str, Any] = {"$set": {**fields, "version": new_version, "sla_write_id": write_id}}
+            update: dict[str, Any] = {"$set": {**fields, CHANGED_MS: instant_ms(now), "version": new_version, "sla_write_id": write_id}}
             if envelopes:
                 update["$set"][outbox.PENDING] = 1
                 update["$push"] = {outbox.OUTBOX: {"$each": envelopes}}

@@ -16,7 +16,7 @@ from peyvand_ticketing.adapters import calendar_repo
 from peyvand_ticketing.domain.task import TaskRequest
 from peyvand_ticketing.domain.ticket_values import Attachment
 from peyvand_ticketing.entrypoints import mapping as m
-from peyvand_ticketing.service_layer import admin, sla_sweep, tasks, tickets
+from peyvand_ticketing.service_layer import admin, changes, sla_sweep, tasks, tickets
 from peyvand_ticketing.service_layer.context import Context
 
 
@@ -51,6 +51,14 @@ class TicketingServicer(ticketing_pb2_grpc.TicketingServiceServicer):
         size = tickets.page_size(request.page.page_size)
         filters = {"queue_id": request.queue_id, "assignee_id": request.assignee_id, "customer_id": request.customer_id,
                    "status": request.status, "sla_state": request.sla_state}
+        if request.ids:
+            ids = changes.check_ids(list(request.ids), "tkt", {**filters, "changes_feed": request.changes_feed,
+                                                               "changed_since": request.changed_since, "page.page_token": request.page.page_token})
+            return pb.ListTicketsResponse(tickets=[self._ticket(t) for t in changes.tickets_by_ids(self.ctx, current_caller(), ids)])
+        if request.changes_feed:
+            changes.check_ticket_filters(filters)
+            found, position, more = changes.ticket_changes(self.ctx, current_caller(), filters, request.changed_since, size)
+            return pb.ListTicketsResponse(tickets=[self._ticket(t) for t in found], changes_token=position, has_more=more)
         items, last = tickets.list_tickets(self.ctx, current_caller(), filters, m.decode_token(request.page.page_token), size)
         return pb.ListTicketsResponse(tickets=[self._ticket(t) for t in items], page=_page(m.encode_token(last)))
 
@@ -111,6 +119,17 @@ class TicketingServicer(ticketing_pb2_grpc.TicketingServiceServicer):
 
     def ListTasks(self, request: pb.ListTasksRequest, context: grpc.ServicerContext) -> pb.ListTasksResponse:
         size = tickets.page_size(request.page.page_size)
+        if request.ids:
+            ids = changes.check_ids(list(request.ids), "tsk", {
+                "owner_id": request.owner_id, "customer_id": request.customer_id, "status": request.status, "due_before": request.due_before,
+                "changes_feed": request.changes_feed, "changed_since": request.changed_since, "page.page_token": request.page.page_token})
+            return pb.ListTasksResponse(tasks=[m.task_message(d) for d in changes.tasks_by_ids(self.ctx, current_caller(), ids)])
+        if request.changes_feed:
+            if request.due_before:
+                raise ValidationError.single("due_before", "cannot be combined with changes_feed")
+            filters = changes.check_task_filters(request.owner_id, request.customer_id, request.status)
+            found, position, more = changes.task_changes(self.ctx, current_caller(), filters, request.changed_since, size)
+            return pb.ListTasksResponse(tasks=[m.task_message(d) for d in found], changes_token=position, has_more=more)
         after = m.decode_token(request.page.page_token)
         docs = tasks.list_tasks(self.ctx, current_caller(), request.owner_id, request.customer_id, request.status,
                                 request.due_before, after, size)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from peyvand_runtime.domain import NotFound, PermissionDenied
+from peyvand_runtime.group_commit import BatchedGet
 from peyvand_runtime.identity import Caller, can_see_record
 from peyvand_runtime.tehran_time import utc_now
 from pymongo.database import Database
 
-from peyvand_ticketing.adapters import documents
+from peyvand_ticketing.adapters import customer_refs, documents
 from peyvand_ticketing.adapters.calendar_repo import CalendarProvider, seed
 from peyvand_ticketing.adapters.numbering import TicketNumbers
 from peyvand_ticketing.adapters.queue_repo import QueueRepository
@@ -34,12 +36,18 @@ class Context:
     tasks: TaskRepository = field(init=False)
     queues: QueueRepository = field(init=False)
     numbers: TicketNumbers = field(init=False)
+    opens: Any = field(init=False)  # OpenCommitter: concurrent OpenTicket writes share store calls
+    customer_reads: BatchedGet = field(init=False)  # concurrent projection reads share one $in find
 
     def __post_init__(self) -> None:
+        from peyvand_ticketing.service_layer.open_batch import OpenCommitter
+
         self.numbers = TicketNumbers(self.db)
         self.tickets = TicketRepository(self.db)
         self.tasks = TaskRepository(self.db)
         self.queues = QueueRepository(self.db)
+        self.opens = OpenCommitter(self, self.db)
+        self.customer_reads = BatchedGet("ticketing_customer_refs", self.db[customer_refs.CUSTOMER_REFS])
 
     @property
     def calendar(self) -> BusinessCalendar:

@@ -20,8 +20,8 @@ from peyvand_ticketing.domain.assignment import validate_manual_assignment
 from peyvand_ticketing.domain.task import Task, tasks_for_opened_ticket
 from peyvand_ticketing.domain.ticket import Ticket
 from peyvand_ticketing.domain.ticket_values import OPEN, RESOLVED, STATUSES, Attachment, Reply
-from peyvand_ticketing.service_layer.assignment import auto_assign
 from peyvand_ticketing.service_layer.context import Context, require_visible
+from peyvand_ticketing.service_layer.open_batch import CLAIM_TAKEN, OpenWrite
 
 IDEMPOTENCY = "ticket_idempotency"
 SYSTEM = "system"
@@ -51,33 +51,34 @@ class OpenTicketCommand:
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _claim_idempotency(ctx: Context, caller: Caller, cmd: OpenTicketCommand) -> tuple[str, bool]:
-    """The ticket id this request must produce, and whether a ticket may already exist for it."""
+def _claim(caller: Caller, cmd: OpenTicketCommand, ticket_id: str, now: Any) -> dict[str, Any] | None:
+    """The idempotency claim a keyed request inserts with its ticket (None without a key)."""
     if not cmd.idempotency_key:
-        return new_id("tkt"), False
+        return None
     if len(cmd.idempotency_key) > 128:
         raise ValidationError.single("idempotency_key", "must be at most 128 characters")
-    key = f"{caller.principal}:{cmd.idempotency_key}"
-    fingerprint = cmd.fingerprint()
-    ticket_id = new_id("tkt")
-    try:  # a new key (the usual case) costs one write; a reused one the failed insert and a read
-        ctx.db[IDEMPOTENCY].insert_one({"_id": key, "ticket_id": ticket_id, "fingerprint": fingerprint, "at": ctx.now()})
-        return ticket_id, False
-    except pymongo.errors.DuplicateKeyError:
-        doc = ctx.db[IDEMPOTENCY].find_one({"_id": key})
-        assert doc is not None
-    if doc["fingerprint"] != fingerprint:
+    return {"_id": f"{caller.principal}:{cmd.idempotency_key}", "ticket_id": ticket_id, "fingerprint": cmd.fingerprint(), "at": now}
+
+
+def _claimed_ticket_id(ctx: Context, claim: dict[str, Any]) -> str:
+    """The ticket id an earlier request with this key claimed (``IDEMPOTENCY_KEY_REUSED`` for another payload)."""
+    doc = ctx.db[IDEMPOTENCY].find_one({"_id": claim["_id"]})
+    if doc is None:  # the claim vanished (pruned): this request claims afresh
+        return ""
+    if doc["fingerprint"] != claim["fingerprint"]:
         raise DomainError("this idempotency key was used for a different ticket", code="IDEMPOTENCY_KEY_REUSED")
-    return doc["ticket_id"], True
+    return str(doc["ticket_id"])
 
 
 def open_ticket(ctx: Context, caller: Caller, cmd: OpenTicketCommand) -> tuple[Ticket, str]:
-    """Returns the ticket and the call-back task id (empty unless a missed call)."""
-    ticket_id, maybe_exists = _claim_idempotency(ctx, caller, cmd)
-    if maybe_exists:
-        existing = ctx.tickets.get(ticket_id)
-        if existing is not None:
-            return existing, _call_back_task_id(ctx, existing)
+    """Returns the ticket and the call-back task id (empty unless a missed call).
+
+    Validation, the customer projection and routing happen on the request thread; the claim of
+    the idempotency key, the auto-assignment and the ticket insert are written together with
+    concurrent opens (``open_batch``). A key claimed before (a retry) is answered one by one.
+    """
+    ticket_id = new_id("tkt")
+    claim = _claim(caller, cmd, ticket_id, ctx.now())
     problems = Violations()
     queue_doc = None
     if cmd.queue_id:
@@ -89,7 +90,7 @@ def open_ticket(ctx: Context, caller: Caller, cmd: OpenTicketCommand) -> tuple[T
     except ValidationError as exc:
         problems.items[:0] = list(exc.violations)
     problems.raise_if_any()
-    ref = customer_refs.get(ctx.db, cmd.customer_id) or {}
+    ref = ctx.customer_reads.get(cmd.customer_id) or {}  # shared with concurrent opens: one $in find
     customer_id = ref.get("merged_into") or cmd.customer_id
     if customer_id != cmd.customer_id:
         ref = customer_refs.get(ctx.db, customer_id) or {}
@@ -100,19 +101,27 @@ def open_ticket(ctx: Context, caller: Caller, cmd: OpenTicketCommand) -> tuple[T
     now = ctx.now()
     if queue_doc is None:
         queue_doc = ctx.queues.route(branch_code, cmd.category.strip())
-    ticket = _build(ctx, cmd, ctx.numbers.next(now), customer_id, branch_code, agent_id,
-                    queue_doc["_id"] if queue_doc else None, ticket_id, opened_by=caller.principal)
-    if queue_doc is not None:
-        assignee = auto_assign(ctx, queue_doc, ticket.category)
-        if assignee is not None:
-            ticket.assign(assignee, actor_id=SYSTEM, now=now)
-    try:
-        ctx.save_ticket(ticket)
-    except pymongo.errors.DuplicateKeyError:
-        existing = ctx.tickets.get(ticket_id)  # the same idempotent request won a race
-        if existing is None:
-            raise
-        return existing, _call_back_task_id(ctx, existing)
+    for _ in range(2):
+        ticket = _build(ctx, cmd, ctx.numbers.next(now), customer_id, branch_code, agent_id,
+                        queue_doc["_id"] if queue_doc else None, ticket_id, opened_by=caller.principal)
+        try:
+            outcome = ctx.opens.submit(OpenWrite(ticket, queue_doc, claim))
+        except pymongo.errors.DuplicateKeyError:
+            existing = ctx.tickets.get(ticket_id)  # the same idempotent request won a race
+            if existing is None:
+                raise
+            return existing, _call_back_task_id(ctx, existing)
+        if outcome is not CLAIM_TAKEN:
+            break
+        assert claim is not None
+        claimed = _claimed_ticket_id(ctx, claim)
+        existing = ctx.tickets.get(claimed) if claimed else None
+        if existing is not None:
+            return existing, _call_back_task_id(ctx, existing)
+        # claimed but never stored (the first attempt failed after its claim): open it under the claimed id
+        ticket_id, claim = claimed or ticket_id, None if claimed else claim
+    else:
+        raise VersionConflict("another request is claiming this idempotency key right now; retry")
     metrics.TICKETS_OPENED.labels(ticket.type, ticket.channel).inc()
     return ticket, _create_call_back(ctx, ticket)
 
