@@ -133,6 +133,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/mobile/v1/push-tokens"): SELF,
     ("DELETE", "/mobile/v1/push-tokens/{device_id}"): SELF,
     ("GET", "/mobile/v1/sync/pull"): Rule("list", query="limit=500"),
+    # Answers only ids the caller sent (an out-of-scope one as "removed", like an unknown one),
+    # never a record: a list that must carry nothing out of scope; agents only.
+    ("POST", "/mobile/v1/sync/reconcile"): Rule("list"),
     ("POST", "/mobile/v1/sync/push"): Rule(
         "record", write=True,
         body=lambda t, _: {"changes": [{"idempotency_key": _key(), "kind": "log_interaction", "customer_id": t.customer_id, "data": {"kind": "call", "summary": "x"}}]},

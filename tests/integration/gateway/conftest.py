@@ -31,12 +31,10 @@ if _HERE not in sys.path:
 
 from gateway_fakes import FakeCustomerService, FakePolicyService, serve  # noqa: E402
 from gateway_fakes_work import FakeCampaignService, FakeTicketingService, moment  # noqa: E402
-from gateway_harness import AGENT_1, AGENT_3, MINE, OTHER, Clock, GatewayUnderTest, person  # noqa: E402
+from gateway_harness import AGENT_1, AGENT_3, MINE, OTHER, TICKET_MINE, TICKET_OTHER, Clock, GatewayUnderTest, person  # noqa: E402
 
 IDENTITY_SECRET = "test-identity-secret-" + "y" * 32
 WEBHOOK_SECRET = "test-webhook-secret-" + "w" * 16
-TICKET_MINE = "tkt_01JG0000000000000000000TK1"
-TICKET_OTHER = "tkt_01JG0000000000000000000TK2"
 
 
 def fresh_customers() -> FakeCustomerService:

@@ -100,6 +100,11 @@ class FakeCustomerService(customer_pb2_grpc.CustomerServiceServicer):
         _stall(self.timeline_delay, context)
         return customer_pb2.ListTimelineResponse(entries=self.timeline.get(request.customer_id, []), page=paging_pb2.PageResponse())
 
+    def BatchGetCustomers(self, request, context):  # noqa: N802
+        caller = current_caller()
+        found = [self.customers[i] for i in request.customer_ids if i in self.customers]
+        return customer_pb2.BatchGetCustomersResponse(customers=[c for c in found if can_see_record(caller, c.agent_id, c.branch_code)])
+
     def ListChanges(self, request, context):  # noqa: N802
         caller = current_caller()
         assert scope_filter(caller) is not None

@@ -62,10 +62,13 @@ class FakeTicketingService(ticketing_pb2_grpc.TicketingServiceServicer):
             t
             for t in self.tickets.values()
             if can_see_record(caller, t.agent_id, t.branch_code)
+            and (not request.ids or t.ticket_id in request.ids)
             and all(not want or getattr(t, name) == want for name, want in (
                 ("customer_id", request.customer_id), ("status", request.status), ("queue_id", request.queue_id),
                 ("assignee_id", request.assignee_id), ("sla_state", request.sla_state)))
         ]
+        if request.changes_feed:  # a coarse feed: everything first, then nothing (the real one is tested in ticketing)
+            return ticketing_pb2.ListTicketsResponse(tickets=[] if request.changed_since else found, changes_token="seen")
         size = request.page.page_size or 20
         start = int(request.page.page_token or 0)
         page = found[start : start + size]
@@ -176,10 +179,13 @@ class FakeTicketingService(ticketing_pb2_grpc.TicketingServiceServicer):
         found = [
             t for t in self.tasks.values()
             if can_see_record(caller, t.owner_id, t.branch_code)
+            and (not request.ids or t.task_id in request.ids)
             and (not request.owner_id or t.owner_id == request.owner_id)
             and (not request.customer_id or t.customer_id == request.customer_id)
             and (not request.status or t.status == request.status)
         ]
+        if request.changes_feed:
+            return ticketing_pb2.ListTasksResponse(tasks=[] if request.changed_since else found, changes_token="seen")
         return ticketing_pb2.ListTasksResponse(tasks=found, page=paging_pb2.PageResponse())
 
     def MyDay(self, request, context):  # noqa: N802

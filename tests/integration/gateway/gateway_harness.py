@@ -13,6 +13,10 @@ AGENT_1 = "agt_01JG0000000000000000000AG1"
 AGENT_3 = "agt_01JG0000000000000000000AG3"
 MINE = "cus_01JG00000000000000000000C1"
 OTHER = "cus_01JG00000000000000000000C2"
+# Tickets the fake ticketing service holds: of MINE (agent 1) and of OTHER (agent 3). Here, not in
+# conftest: `from conftest import` clashes with tests/security/conftest.py in one pytest run.
+TICKET_MINE = "tkt_01JG0000000000000000000TK1"
+TICKET_OTHER = "tkt_01JG0000000000000000000TK2"
 
 
 def person(customer_id: str, agent: str, branch: str, name: str, version: int = 1) -> customer_pb2.Customer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gateway_harness import MINE, OTHER, GatewayUnderTest
+from gateway_harness import MINE, OTHER, TICKET_MINE, TICKET_OTHER, GatewayUnderTest
 
 
 def test_out_of_scope_customer_is_404_problem(gw: GatewayUnderTest) -> None:
@@ -110,10 +110,63 @@ def test_sync_pull_returns_the_book_then_only_changes(gw: GatewayUnderTest) -> N
     headers = gw.bearer("agent")
     first = gw.client.get("/mobile/v1/sync/pull", headers=headers).json()
     assert [c["customer_id"] for c in first["customers"]] == [MINE]
+    assert [t["ticket_id"] for t in first["tickets"]] == [TICKET_MINE] and first["degraded"] == []
     empty = gw.client.get("/mobile/v1/sync/pull", params={"since": first["next_token"]}, headers=headers).json()
-    assert empty["customers"] == []
+    assert empty["customers"] == [] and empty["tickets"] == [] and empty["tasks"] == []
+    gw.tickets.delay = 5.0  # ticketing stalls: customers still come, tickets and tasks keep their position
+    gw.gateway.settings.backend_timeout_seconds, saved = 0.5, gw.gateway.settings.backend_timeout_seconds
+    try:
+        partial = gw.client.get("/mobile/v1/sync/pull", headers=headers).json()
+    finally:
+        gw.gateway.settings.backend_timeout_seconds = saved
+    assert [c["customer_id"] for c in partial["customers"]] == [MINE] and "tickets" in partial["degraded"]
+    assert "customers" not in partial["degraded"] and partial["tickets"] == []
+    gw.tickets.delay = 0.0
+    resumed = gw.client.get("/mobile/v1/sync/pull", params={"since": partial["next_token"]}, headers=headers).json()
+    assert [t["ticket_id"] for t in resumed["tickets"]] == [TICKET_MINE] and resumed["customers"] == []
     bad = gw.client.get("/mobile/v1/sync/pull", params={"since": "garbage!"}, headers=headers)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
+
+
+def test_sync_reconcile_drops_what_left_the_book_and_nothing_of_a_silent_service(gw: GatewayUnderTest) -> None:
+    headers = gw.bearer("agent")
+    held = {"customers": [MINE, OTHER], "tickets": [TICKET_MINE, TICKET_OTHER]}
+    answer = gw.client.post("/mobile/v1/sync/reconcile", json=held, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"removed": {"customers": [OTHER], "tasks": [], "tickets": [TICKET_OTHER]}, "degraded": []}
+    gw.tickets.delay = 5.0  # ticketing stalls: its ids are not judged (never dropped), customers still are
+    gw.gateway.settings.backend_timeout_seconds, saved = 0.5, gw.gateway.settings.backend_timeout_seconds
+    try:
+        partial = gw.client.post("/mobile/v1/sync/reconcile", json=held, headers=headers)
+        alone = gw.client.post("/mobile/v1/sync/reconcile", json={"tickets": [TICKET_MINE]}, headers=headers)
+    finally:
+        gw.gateway.settings.backend_timeout_seconds = saved
+        gw.tickets.delay = 0.0
+    assert partial.status_code == 200 and partial.json() == {"removed": {"customers": [OTHER], "tasks": [], "tickets": []}, "degraded": ["tickets"]}
+    assert alone.status_code == 503 and alone.headers["content-type"] == "application/problem+json"
+
+
+def test_sync_reconcile_refuses_bad_input_naming_the_field(gw: GatewayUnderTest) -> None:
+    """Bounded and well-formed ids only (422 naming the field); no backend is asked for bad input."""
+    headers = gw.bearer("agent")
+    well_formed = [f"cus_01JG{n:022d}" for n in range(2001)]
+    cases = [
+        ({"customers": well_formed}, "customers"),
+        ({"tickets": ["tkt_not-an-id"]}, "tickets.0"),
+        ({"tasks": ["tsk_01JG0000000000000000000001", {"$gt": ""}]}, "tasks.1"),
+        ({"customers": [{"$gt": ""}]}, "customers.0"),
+        ({"customers": [TICKET_MINE]}, "customers.0"),  # a ticket id where customer ids go
+        ({"customers": "cus_01JG0000000000000000000001"}, "customers"),
+        ({"policies": []}, "policies"),
+    ]
+    for body, field in cases:
+        answer = gw.client.post("/mobile/v1/sync/reconcile", json=body, headers=headers)
+        assert answer.status_code == 422, (body, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert field in [e["field"] for e in answer.json()["errors"]], (field, answer.json())
+    assert gw.client.post("/mobile/v1/sync/reconcile", json={}, headers=gw.bearer("staff")).status_code == 403
+    empty = gw.client.post("/mobile/v1/sync/reconcile", json={}, headers=headers)
+    assert empty.status_code == 200 and empty.json() == {"removed": {"customers": [], "tasks": [], "tickets": []}, "degraded": []}
 
 
 def test_my_day_lists_renewals_and_birthdays(gw: GatewayUnderTest) -> None:

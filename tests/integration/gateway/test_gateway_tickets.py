@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import TICKET_MINE, TICKET_OTHER
-from gateway_harness import AGENT_1, MINE, OTHER, GatewayUnderTest
+from gateway_harness import AGENT_1, MINE, OTHER, TICKET_MINE, TICKET_OTHER, GatewayUnderTest
 
 
 def test_360_shows_open_tickets_with_sla_and_recent_messages(gw: GatewayUnderTest) -> None:

@@ -100,6 +100,34 @@ def precheck(change: QueuedChange) -> Outcome | None:
     return None
 
 
+# What a pull reports, each from its own position in the token: customer (ListChanges),
+# tasks and tickets (ticketing's changes feed). Policies have no changes feed yet.
+SOURCES = ("customers", "tasks", "tickets")
+# Statuses that keep a record on the phone; any other is reported in ``removed`` so the app
+# drops it (a merged customer, a done or cancelled task, a resolved or closed ticket).
+CUSTOMER_IN_BOOK = frozenset({"active"})
+TASK_IN_WORK = frozenset({"open"})
+TICKET_IN_WORK = frozenset({"new", "open", "pending_customer"})
+
+# Reconciliation: the phone sends the ids it holds, the gateway answers those no longer in the
+# book (reassigned to another agent, moved to another branch, merged, finished, unknown). The
+# changes feeds are scoped by the caller, so a record that LEFT the scope never appears in them.
+RECONCILE_PREFIXES = {"customers": "cus", "tasks": "tsk", "tickets": "tkt"}
+RECONCILE_MAX_IDS = 2000  # per kind and call; the app pages through what it holds
+BACKEND_BATCH = 500  # ids per backend call (BatchGetCustomers and ticketing's ``ids`` filter cap there)
+
+
+def batches(ids: list[str], size: int = BACKEND_BATCH) -> list[list[str]]:
+    """``ids`` without repeats, in calls of at most ``size``."""
+    unique = list(dict.fromkeys(ids))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
+def departed(held: list[str], still_in_book: set[str]) -> list[str]:
+    """The held ids the server no longer has in the book, in the order the phone sent them (once)."""
+    return [i for i in dict.fromkeys(held) if i not in still_in_book]
+
+
 def encode_pull_token(positions: dict[str, str]) -> str:
     """One opaque token holding each backend's own change token."""
     raw = json.dumps({"v": 1, **positions}, sort_keys=True, separators=(",", ":")).encode("utf-8")

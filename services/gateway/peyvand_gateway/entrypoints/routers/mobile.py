@@ -18,7 +18,14 @@ from peyvand_gateway.entrypoints.metrics import DEGRADED, SYNC_ITEMS
 from peyvand_gateway.entrypoints.routers.customers import answer_360
 from peyvand_gateway.entrypoints.schemas.common import PROBLEM_RESPONSES, Page
 from peyvand_gateway.entrypoints.schemas.customers import CustomerCompact, InteractionCreate, TimelineEntryPublic
-from peyvand_gateway.entrypoints.schemas.mobile import PushTokenCreate, SyncPullResult, SyncPush, SyncPushResult
+from peyvand_gateway.entrypoints.schemas.mobile import (
+    PushTokenCreate,
+    SyncPullResult,
+    SyncPush,
+    SyncPushResult,
+    SyncReconcile,
+    SyncReconcileResult,
+)
 from peyvand_gateway.entrypoints.schemas.views import Customer360Compact, MyDayPublic
 from peyvand_gateway.service_layer import my_day as my_day_use_case
 from peyvand_gateway.service_layer import sync as sync_use_case
@@ -109,8 +116,44 @@ def sync_pull(
     since: Annotated[str, Query(max_length=2000, description="`next_token` of the previous pull; empty for everything")] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:
-    customers, token, more = sync_use_case.pull(gateway.backends, since, limit, lambda c: presenters.customer_compact(c, who.caller.role))
-    return {"customers": customers, "next_token": token, "has_more": more}
+    """Everything that changed in the agent's book since `since`: customers, open tasks and tickets
+    in work, and the ids that left (`removed`). Pull again with `next_token` while `has_more`;
+    after that the phone holds exactly the server's state of the book."""
+    role = who.caller.role
+    pulled = sync_use_case.pull(
+        gateway.backends,
+        since,
+        limit,
+        lambda c: presenters.customer_compact(c, role),
+        presenters.task,
+        presenters.ticket,
+        deadline_seconds=gateway.settings.backend_timeout_seconds,
+    )
+    for name in pulled.degraded:
+        DEGRADED.labels("customer" if name == "customers" else "ticketing").inc()
+    return {
+        "customers": pulled.customers,
+        "tasks": pulled.tasks,
+        "tickets": pulled.tickets,
+        "removed": pulled.removed,
+        "next_token": pulled.next_token,
+        "has_more": pulled.has_more,
+        "degraded": pulled.degraded,
+    }
+
+
+@router.post("/sync/reconcile", operation_id="syncReconcile", response_model=SyncReconcileResult)
+def sync_reconcile(body: SyncReconcile, who: AgentUser, gateway: GatewayDep) -> dict[str, Any]:
+    """The ids the phone holds (per kind, at most 2,000 each per call): answers those that are no
+    longer in the agent's book or work — reassigned to another agent, moved to another branch,
+    merged, finished or unknown — so the app drops them. Call after the pulls (`has_more` false),
+    paging through what the phone holds; the changes feeds cannot report records that left the
+    agent's scope. A kind named in `degraded` was not checked: nothing of it is removed."""
+    held = {"customers": body.customers, "tasks": body.tasks, "tickets": body.tickets}
+    answer = sync_use_case.reconcile(gateway.backends, held, deadline_seconds=gateway.settings.backend_timeout_seconds)
+    for name in answer.degraded:
+        DEGRADED.labels("customer" if name == "customers" else "ticketing").inc()
+    return {"removed": answer.removed, "degraded": answer.degraded}
 
 
 @router.post("/sync/push", operation_id="syncPush", response_model=SyncPushResult)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from peyvand_gateway.entrypoints.schemas.customers import CustomerCompact
+from peyvand_gateway.entrypoints.schemas.tickets import TaskPublic, TicketPublic
 
 
 class PushTokenCreate(BaseModel):
@@ -54,7 +55,55 @@ class SyncPushResult(BaseModel):
     outcomes: list[SyncOutcomePublic]
 
 
+class SyncRemoved(BaseModel):
+    customers: list[str] = Field(default_factory=list, description="Customer ids to drop (merged; in a reconcile answer also reassigned or moved away)")
+    tasks: list[str] = Field(default_factory=list, description="Task ids to drop (done or cancelled; in a reconcile answer also out of scope)")
+    tickets: list[str] = Field(default_factory=list, description="Ticket ids to drop (resolved or closed; in a reconcile answer also out of scope)")
+
+
 class SyncPullResult(BaseModel):
-    customers: list[CustomerCompact]
+    customers: list[CustomerCompact] = Field(description="Customers of the book changed since the token (active ones)")
+    tasks: list[TaskPublic] = Field(default_factory=list, description="The agent's open tasks changed since the token")
+    tickets: list[TicketPublic] = Field(default_factory=list, description="Tickets in work (new, open, waiting on the customer) changed since")
+    removed: SyncRemoved = Field(default_factory=SyncRemoved, description="Ids that left the book or the work since the token")
     next_token: str = Field(description="Send as `since` next time")
-    has_more: bool
+    has_more: bool = Field(description="More changes wait: pull again at once with `next_token`")
+    degraded: list[str] = Field(
+        default_factory=list,
+        description="Sources that did not answer (customers, tasks, tickets): their part of the token did not move, the next pull brings them",
+    )
+
+
+def _held(prefix: str, what: str) -> Any:
+    return Field(
+        default_factory=list,
+        max_length=2000,
+        description=f"Ids of the {what} the phone holds ({prefix}_…, at most 2,000 per call; page through more)",
+    )
+
+
+_CUSTOMER_ID = Annotated[str, StringConstraints(pattern=r"^cus_[0-9A-HJKMNP-TV-Z]{26}$")]
+_TASK_ID = Annotated[str, StringConstraints(pattern=r"^tsk_[0-9A-HJKMNP-TV-Z]{26}$")]
+_TICKET_ID = Annotated[str, StringConstraints(pattern=r"^tkt_[0-9A-HJKMNP-TV-Z]{26}$")]
+
+
+class SyncReconcile(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customers": ["cus_01JG0000000000000000000001"], "tasks": [], "tickets": ["tkt_01JG0000000000000000000TK1"]}]},
+    )
+
+    customers: list[_CUSTOMER_ID] = _held("cus", "customers")
+    tasks: list[_TASK_ID] = _held("tsk", "tasks")
+    tickets: list[_TICKET_ID] = _held("tkt", "tickets")
+
+
+class SyncReconcileResult(BaseModel):
+    removed: SyncRemoved = Field(
+        description="Of the ids sent, those no longer in the agent's book or work (reassigned, moved to another branch, merged, "
+        "finished, unknown): drop them"
+    )
+    degraded: list[str] = Field(
+        default_factory=list,
+        description="Kinds whose service did not answer: nothing of them is in `removed`; reconcile them again later",
+    )
