@@ -125,12 +125,19 @@ class IdempotentEventHandler(EventHandler):
             self._publisher.release()
 
     # -- receive --------------------------------------------------------------------------
-    def handle_message(self, body: Any, message: Any) -> None:
+    def _envelope_or_park(self, body: Any, message: Any) -> Envelope | None:
+        """The message's envelope; None when it is not one (then it is parked at once: retrying
+        cannot make a body decode)."""
         try:
-            envelope = Envelope.parse(message.body if isinstance(body, (bytes, str)) else body)
+            return Envelope.parse(message.body if isinstance(body, (bytes, str)) else body)
         except EnvelopeError as exc:
             CONSUMED.labels(self.consumer, "poison").inc()
             self._park(message, f"EnvelopeError: {exc}", attempts=0)
+            return None
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        envelope = self._envelope_or_park(body, message)
+        if envelope is None:
             return
         assert self._inbox is not None
         try:
@@ -305,11 +312,8 @@ class BatchEventHandler(IdempotentEventHandler):
         super().stop()
 
     def handle_message(self, body: Any, message: Any) -> None:
-        try:
-            envelope = Envelope.parse(message.body if isinstance(body, (bytes, str)) else body)
-        except EnvelopeError as exc:
-            CONSUMED.labels(self.consumer, "poison").inc()
-            self._park(message, f"EnvelopeError: {exc}", attempts=0)
+        envelope = self._envelope_or_park(body, message)
+        if envelope is None:
             return
         if not self._buffer:
             self._oldest = time.monotonic()

@@ -166,24 +166,20 @@ def pull(
         if not error.unavailable:  # a refusal (bad token, scope) is an answer, not an outage
             raise error
     answer = Pulled(degraded=list(composed.degraded))
-    customers = composed.values.get("customers")
-    if customers is not None:
-        positions["customer"] = customers.next_token or positions.get("customer", "")
-        answer.has_more |= bool(customers.has_more)
-        for c in customers.customers:
-            _sort(answer, "customers", c.customer_id, c.status in sync.CUSTOMER_IN_BOOK, answer.customers, present_customer, c)
-    tasks = composed.values.get("tasks")
-    if tasks is not None:
-        positions["tasks"] = tasks.changes_token or positions.get("tasks", "")
-        answer.has_more |= bool(tasks.has_more)
-        for t in tasks.tasks:
-            _sort(answer, "tasks", t.task_id, t.status in sync.TASK_IN_WORK, answer.tasks, present_task, t)
-    tickets = composed.values.get("tickets")
-    if tickets is not None:
-        positions["tickets"] = tickets.changes_token or positions.get("tickets", "")
-        answer.has_more |= bool(tickets.has_more)
-        for k in tickets.tickets:
-            _sort(answer, "tickets", k.ticket_id, k.status in sync.TICKET_IN_WORK, answer.tickets, present_ticket, k)
+    # source, token position key, the answer's token field, rows field, id field, statuses kept, where kept, presenter
+    sources = (
+        ("customers", "customer", "next_token", "customers", "customer_id", sync.CUSTOMER_IN_BOOK, answer.customers, present_customer),
+        ("tasks", "tasks", "changes_token", "tasks", "task_id", sync.TASK_IN_WORK, answer.tasks, present_task),
+        ("tickets", "tickets", "changes_token", "tickets", "ticket_id", sync.TICKET_IN_WORK, answer.tickets, present_ticket),
+    )
+    for source, position, token_field, rows, id_field, keep, kept, present in sources:
+        response = composed.values.get(source)
+        if response is None:  # degraded: its position does not move, the next pull brings it
+            continue
+        positions[position] = getattr(response, token_field) or positions.get(position, "")
+        answer.has_more |= bool(response.has_more)
+        for row in getattr(response, rows):
+            _sort(answer, source, getattr(row, id_field), row.status in keep, kept, present, row)
     answer.next_token = sync.encode_pull_token(positions)
     return answer
 
