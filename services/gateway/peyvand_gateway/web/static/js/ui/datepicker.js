@@ -29,6 +29,14 @@ function monthView(iso) {
   return { title: `${t(`gmonth.${m}`)} ${y}`, cells, weekdays: t("calendar.weekdays_en").split(",") };
 }
 
+/** A day button's name. It starts with the day as shown ("5 March 2026"), so voice control finds
+ *  the button by its visible number (WCAG 2.5.3); Persian keeps the Jalali date as typed. */
+function dayLabel(iso) {
+  if (lang() === "fa") return showDate(iso);
+  const [y, m, d] = iso.split("-").map(Number);
+  return `${d} ${t(`gmonth.${m}`)} ${y}`;
+}
+
 function shiftMonth(iso, delta) {
   if (lang() === "fa") {
     const p = jalaliParts(iso);
@@ -71,7 +79,7 @@ function Calendar({ value, onPick, onClose }) {
         cell
           ? html`<button type="button" data-iso=${cell.iso} tabindex=${cell.iso === focus ? 0 : -1}
               class=${`${cell.iso === value ? "selected" : ""} ${cell.iso === tehranToday() ? "today" : ""}`}
-              aria-label=${showDate(cell.iso)} aria-pressed=${cell.iso === value ? "true" : "false"}
+              aria-label=${dayLabel(cell.iso)} aria-pressed=${cell.iso === value ? "true" : "false"}
               onClick=${() => onPick(cell.iso)}>${num(cell.day)}</button>`
           : html`<span></span>`,
       )}

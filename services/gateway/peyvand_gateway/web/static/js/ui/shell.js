@@ -34,11 +34,17 @@ export function LangSwitch() {
   return html`<button type="button" class="lang-switch" lang=${next} onClick=${() => setLang(next)} aria-label=${t("lang.switch_to")}>${t("lang.other")}</button>`;
 }
 
+/** The skip link moves focus to the page's content; it must not follow "#main" as a hash route. */
+function skipToMain(e) {
+  e.preventDefault();
+  document.getElementById("main")?.focus();
+}
+
 export function Shell({ pages, path, children }) {
   const { user } = useStore();
   const navPages = pages.filter((p) => p.nav);
   return html`<div class="app">
-    <a class="skip-link" href="#main">${t("a11y.skip")}</a>
+    <a class="skip-link" href="#main" onClick=${skipToMain}>${t("a11y.skip")}</a>
     <header class="topbar">
       <a class="brand" href="#/">${t("app.name")}</a>
       <${SearchBox} />
