@@ -51,11 +51,11 @@ OUTSIDE_WORLD_ENV = {
 def outside_world_stand_ins() -> list[Child]:
     children = []
     if "SMS_BASE_URL" not in os.environ:
-        children.append(Child("fake-sms", [sys.executable, "-m", "peyvand_campaign.fakes.sms_provider", "--port", str(FAKE_SMS_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", FAKE_SMS_PORT)))
+        children.append(Child("fake-sms", [sys.executable, "-m", "peyvand_campaign.fakes.sms_provider", "--port", str(FAKE_SMS_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", FAKE_SMS_PORT), infrastructure=True))
     if "PUSH_BASE_URL" not in os.environ:
-        children.append(Child("fake-push", [sys.executable, "-m", "peyvand_campaign.fakes.push_provider", "--port", str(FAKE_PUSH_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", FAKE_PUSH_PORT)))
+        children.append(Child("fake-push", [sys.executable, "-m", "peyvand_campaign.fakes.push_provider", "--port", str(FAKE_PUSH_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", FAKE_PUSH_PORT), infrastructure=True))
     if "SMTP_HOST" not in os.environ:
-        children.append(Child("mailbox", [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{SMTP_SINK_PORT}"], dict(os.environ), ready=lambda: port_open("127.0.0.1", SMTP_SINK_PORT)))
+        children.append(Child("mailbox", [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{SMTP_SINK_PORT}"], dict(os.environ), ready=lambda: port_open("127.0.0.1", SMTP_SINK_PORT), infrastructure=True))
     return children
 
 
@@ -97,7 +97,7 @@ def main() -> int:
     try:
         if not mongo_uri:
             mongo_uri = f"mongodb://127.0.0.1:{EMBEDDED_MONGO_PORT}/"
-            mongo = Child("mongo", [sys.executable, "-m", "peyvand_devstack", "mongo", "--data-dir", str(RUN_DIR / "mongo"), "--port", str(EMBEDDED_MONGO_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", EMBEDDED_MONGO_PORT))
+            mongo = Child("mongo", [sys.executable, "-m", "peyvand_devstack", "mongo", "--data-dir", str(RUN_DIR / "mongo"), "--port", str(EMBEDDED_MONGO_PORT)], dict(os.environ), ready=lambda: port_open("127.0.0.1", EMBEDDED_MONGO_PORT), infrastructure=True)
             sup.start(mongo)
             sup.wait_ready([mongo], timeout=30)
         env = base_environment(mongo_uri, amqp_uri)

@@ -33,6 +33,7 @@ class Child:
     proc: subprocess.Popen[bytes] | None = None
     colour: str = "0"
     pump: threading.Thread | None = field(default=None, repr=False)
+    infrastructure: bool = False  # stopped after every other child (the store, stand-ins)
 
 
 class Supervisor:
@@ -122,7 +123,17 @@ class Supervisor:
         return 0
 
     def stop_all(self, grace: float = 10) -> None:
-        alive = [c for c in self.children if c.proc is not None and c.proc.poll() is None]
+        # The services first, then what they depend on (the store, the outside-world stand-ins):
+        # stopping the store with them made a sender in mid-claim log a store failure on Ctrl-C.
+        self._stop([c for c in self.children if not c.infrastructure], grace)
+        self._stop([c for c in self.children if c.infrastructure], grace)
+        for child in self.children:
+            if child.pump is not None:
+                child.pump.join(1)
+        self.pid_file.unlink(missing_ok=True)
+
+    def _stop(self, children: list[Child], grace: float) -> None:
+        alive = [c for c in children if c.proc is not None and c.proc.poll() is None]
         for child in reversed(alive):
             try:
                 os.killpg(child.proc.pid, signal.SIGTERM)  # type: ignore[union-attr]
@@ -140,7 +151,3 @@ class Supervisor:
                 except ProcessLookupError:
                     pass
                 child.proc.wait(5)
-        for child in self.children:
-            if child.pump is not None:
-                child.pump.join(1)
-        self.pid_file.unlink(missing_ok=True)
