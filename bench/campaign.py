@@ -136,59 +136,14 @@ def _stack(ctx: Context, vhost: str, suffix: str, sms: FakeSmsProvider, log_dir:
 
 
 def publish_events(amqp_uri: str, bodies: list[bytes], window: int = 500) -> dict[str, Any]:
-    """Publish to ``policy.events`` / ``policy.renewal_due`` on a SelectConnection with pipelined
-    confirms (≤ ``window`` unconfirmed); returns first-publish and last-confirm instants."""
-    from pika.spec import Basic
+    """Publish to ``policy.events`` / ``policy.renewal_due`` with pipelined confirms (≤ ``window``
+    unconfirmed), as a relay does; returns first-publish and last-confirm instants."""
 
-    state: dict[str, Any] = {"sent": 0, "confirmed": 0, "nacked": 0, "began": 0.0, "ended": 0.0, "error": None, "upto": 0}
-    outstanding: set[int] = set()
-    properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
-    holder: dict[str, Any] = {}
+    def declare(channel: Any, then: Any) -> None:
+        channel.exchange_declare("policy.events", exchange_type="topic", durable=True, callback=then)
 
-    def pump() -> None:
-        channel = holder["channel"]
-        while state["sent"] < len(bodies) and len(outstanding) < window:
-            channel.basic_publish("policy.events", "policy.renewal_due", bodies[state["sent"]], properties)
-            state["sent"] += 1
-            outstanding.add(state["sent"])
-
-    def on_confirm(frame: Any) -> None:
-        method = frame.method
-        tags = range(state["upto"] + 1, method.delivery_tag + 1) if method.multiple else [method.delivery_tag]
-        for tag in tags:
-            if tag in outstanding:
-                outstanding.discard(tag)
-                state["confirmed"] += 1
-        if method.multiple:
-            state["upto"] = max(state["upto"], method.delivery_tag)
-        if not isinstance(method, Basic.Ack):
-            state["nacked"] += 1
-        if state["confirmed"] >= len(bodies):
-            state["ended"] = time.perf_counter()
-            holder["connection"].close()
-        else:
-            pump()
-
-    def on_confirm_mode(_frame: Any) -> None:
-        state["began"] = time.perf_counter()
-        pump()
-
-    def on_channel(channel: Any) -> None:
-        holder["channel"] = channel
-        channel.exchange_declare("policy.events", exchange_type="topic", durable=True,
-                                 callback=lambda _f: channel.confirm_delivery(on_confirm, callback=on_confirm_mode))
-
-    def on_open_error(connection: Any, error: BaseException) -> None:
-        state["error"] = error
-        connection.ioloop.stop()
-
-    connection = pika.SelectConnection(pika.URLParameters(amqp_uri), on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
-                                       on_open_error_callback=on_open_error, on_close_callback=lambda c, _r: c.ioloop.stop())
-    holder["connection"] = connection
-    connection.ioloop.start()
-    if state["error"] is not None or not state["ended"] or state["nacked"]:
-        raise RuntimeError(f"publishing the renewal_due events did not finish: {state}")
-    return state
+    return raw.pipelined_publish(amqp_uri, bodies, "policy.events", "policy.renewal_due", declare, window=window,
+                                 content_type="application/json")
 
 
 def _wait(predicate: Any, timeout: float, what: str, stack: Stack, progress: Any = None) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pika
@@ -19,29 +20,41 @@ BODY_1K = b"x" * 1024
 def publish_confirmed(amqp_uri: str, queue: str, count: int, window: int = 500, body: bytes = BODY_1K) -> float:
     """Publish ``count`` persistent messages to a durable queue on a SelectConnection with
     pipelined confirms (at most ``window`` unconfirmed); msgs/s from first publish to last confirm."""
+
+    def declare(channel: Any, then: Any) -> None:
+        channel.queue_declare(queue, durable=True, callback=then)
+
+    state = pipelined_publish(amqp_uri, [body] * count, "", queue, declare, window=window)
+    return float(count / (state["ended"] - state["began"]))
+
+
+def pipelined_publish(amqp_uri: str, bodies: Sequence[bytes], exchange: str, routing_key: str, declare: Callable[[Any, Any], None],
+                      window: int = 500, content_type: str = "application/octet-stream") -> dict[str, Any]:
+    """Publish ``bodies`` as persistent messages with pipelined publisher confirms (at most ``window``
+    unconfirmed), as a relay does; ``declare(channel, then)`` declares the target and calls ``then``.
+    Returns the state: ``began`` (first publish) and ``ended`` (last confirm), perf_counter instants."""
+    count = len(bodies)
     state: dict[str, Any] = {"sent": 0, "confirmed": 0, "nacked": 0, "began": 0.0, "ended": 0.0, "error": None, "upto": 0}
     outstanding: set[int] = set()
-    properties = pika.BasicProperties(content_type="application/octet-stream", delivery_mode=2)
+    properties = pika.BasicProperties(content_type=content_type, delivery_mode=2)
     holder: dict[str, Any] = {}
 
     def pump() -> None:
         channel = holder["channel"]
         while state["sent"] < count and len(outstanding) < window:
-            channel.basic_publish("", queue, body, properties)
+            channel.basic_publish(exchange, routing_key, bodies[state["sent"]], properties)
             state["sent"] += 1
             outstanding.add(state["sent"])
 
     def on_confirm(frame: Any) -> None:
         method = frame.method
+        tags = range(state["upto"] + 1, method.delivery_tag + 1) if method.multiple else [method.delivery_tag]
+        for tag in tags:
+            if tag in outstanding:
+                outstanding.discard(tag)
+                state["confirmed"] += 1
         if method.multiple:
-            for tag in range(state["upto"] + 1, method.delivery_tag + 1):
-                if tag in outstanding:
-                    outstanding.discard(tag)
-                    state["confirmed"] += 1
             state["upto"] = max(state["upto"], method.delivery_tag)
-        elif method.delivery_tag in outstanding:
-            outstanding.discard(method.delivery_tag)
-            state["confirmed"] += 1
         if not isinstance(method, Basic.Ack):
             state["nacked"] += 1
         if state["confirmed"] >= count:
@@ -56,7 +69,7 @@ def publish_confirmed(amqp_uri: str, queue: str, count: int, window: int = 500, 
 
     def on_channel(channel: Any) -> None:
         holder["channel"] = channel
-        channel.queue_declare(queue, durable=True, callback=lambda _f: channel.confirm_delivery(on_confirm, callback=on_confirm_mode))
+        declare(channel, lambda _f: channel.confirm_delivery(on_confirm, callback=on_confirm_mode))
 
     def on_open_error(connection: Any, error: BaseException) -> None:
         state["error"] = error
@@ -71,10 +84,10 @@ def publish_confirmed(amqp_uri: str, queue: str, count: int, window: int = 500, 
     holder["connection"] = connection
     connection.ioloop.start()
     if state["error"] is not None or not state["ended"]:
-        raise RuntimeError(f"raw publish did not finish: {state}")
+        raise RuntimeError(f"publishing did not finish: {state}")
     if state["nacked"]:
         raise RuntimeError(f"broker nacked {state['nacked']} messages")
-    return float(count / (state["ended"] - state["began"]))
+    return state
 
 
 def consume(amqp_uri: str, queue: str, count: int, prefetch: int = 200, ack_every: int = 100) -> float:
