@@ -3,12 +3,13 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := $(PY) -m pytest
 
-.PHONY: help venv protos run test test-unit test-integration test-e2e test-faults lint typecheck bench clean
+.PHONY: help venv protos run test test-unit test-integration test-e2e test-faults lint typecheck bench bench-report clean
 
 help:
 	@echo "make run    - the whole stack with demo data (prints where to look)"
 	@echo "make test   - every test (installs what it needs, starts private brokers)"
 	@echo "make bench  - benchmarks with baselines measured in the same run"
+	@echo "make bench-report - one summary table from suites run one at a time (bench/results/*-latest.json)"
 	@echo "make lint   - ruff; make typecheck - mypy"
 
 venv:
@@ -48,6 +49,9 @@ typecheck: venv
 bench: venv
 	@bash scripts/ensure-rabbitmq-installed.sh
 	@$(PY) -m bench
+
+bench-report: venv
+	@$(PY) -m bench.report $(wildcard bench/results/*-latest.json)
 
 clean:
 	rm -rf gen run .pytest_cache .mypy_cache .ruff_cache
