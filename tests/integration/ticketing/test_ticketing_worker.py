@@ -89,3 +89,46 @@ def test_worker_dedups_renewal_tasks_projects_customers_and_repoints_merges(serv
         assert again.ticket.customer_id == survivor
     finally:
         stack.stop()
+
+
+def test_worker_moves_tickets_and_tasks_with_a_reassigned_customer(server, isolated) -> None:  # type: ignore[no-untyped-def]
+    plan = PortPlan.on_free_ports()
+    specs = [s for s in process_specs(plan) if s.name == "ticketing-worker"]
+    stack = Stack(specs, isolated.env(HOLIDAY_SEED_YEARS="none", CONSUMER_RETRY_DELAY_MS="100"), plan, isolated.tmp / "logs")
+    db = server.ctx.db
+    try:
+        stack.start("ticketing-worker")
+        customer = new_id("cus")
+        _publish(isolated, "customer.events", "customer.created",
+                 {"customer_id": customer, "agent_id": "agt_1", "branch_code": "1201", "display_name": "مریم کاظمی", "aggregate_version": 1})
+        _wait(lambda: db["customer_refs"].find_one({"_id": customer}) is not None, "the customer projection", stack)
+        ticket = server.client(STAFF).OpenTicket(pb.OpenTicketRequest(type="complaint", category="delay", channel="web", customer_id=customer,
+                                                                     subject="تأخیر در پرداخت خسارت", branch_code="1201")).ticket
+        admin = server.client(ADMIN)
+        agents_task = admin.CreateTask(pb.CreateTaskRequest(kind="follow_up", customer_id=customer, owner_id="agt_1", title="تماس پیگیری", due_date="2026-11-25")).task
+        others_task = admin.CreateTask(pb.CreateTaskRequest(kind="follow_up", customer_id=customer, owner_id="usr_claims", title="بررسی مدارک", due_date="2026-11-25")).task
+        before = {d["_id"]: d["changed_ms"] for d in db["tasks"].find({"customer_id": customer})}
+        assert db["tickets"].find_one({"_id": ticket.ticket_id})["agent_id"] == "agt_1"
+
+        _publish(isolated, "customer.events", "customer.assigned",
+                 {"customer_id": customer, "agent_id": "agt_2", "branch_code": "1202", "previous_agent_id": "agt_1", "aggregate_version": 2})
+        _wait(lambda: db["tickets"].find_one({"_id": ticket.ticket_id})["agent_id"] == "agt_2"
+              and all(d["agent_id"] == "agt_2" for d in db["tasks"].find({"customer_id": customer})), "the reassignment to be followed", stack)
+        moved = db["tickets"].find_one({"_id": ticket.ticket_id})
+        assert moved["branch_code"] == "1202"
+        assert "customer_reassigned" in [a["action"] for a in db["ticket_activity"].find({"ticket_id": ticket.ticket_id})]
+        tasks = {d["_id"]: d for d in db["tasks"].find({"customer_id": customer})}
+        assert tasks[agents_task.task_id]["owner_id"] == "agt_2"  # the previous agent's open task goes to the new agent
+        assert tasks[others_task.task_id]["owner_id"] == "usr_claims"  # someone else's task keeps its owner
+        assert all(tasks[t]["branch_code"] == "1202" and tasks[t]["changed_ms"] > before[t] for t in tasks)  # sync sees the change
+
+        # A late, older fact moves nothing back; the projection keeps the newer owner.
+        _publish(isolated, "customer.events", "customer.assigned",
+                 {"customer_id": customer, "agent_id": "agt_1", "branch_code": "1201", "aggregate_version": 1})
+        _wait(lambda: db["applied_events"].count_documents({}) >= 3, "the stale fact to be consumed", stack)
+        time.sleep(0.5)
+        assert db["customer_refs"].find_one({"_id": customer})["agent_id"] == "agt_2"
+        assert db["tickets"].find_one({"_id": ticket.ticket_id})["agent_id"] == "agt_2"
+        assert {d["owner_id"] for d in db["tasks"].find({"customer_id": customer})} == {"agt_2", "usr_claims"}
+    finally:
+        stack.stop()

@@ -134,6 +134,16 @@ def test_repoint_task_customer() -> None:
     assert not task.repoint_customer(CUSTOMER, survivor)
 
 
+def test_open_task_of_the_previous_agent_follows_the_customer_to_the_new_agent() -> None:
+    task = Task.create(TaskRequest(kind="follow_up", customer_id=CUSTOMER, owner_id="agt_old", title="call", due_date=SATURDAY), NOW)
+    assert not task.follow_customer_owner("agt_someone_else", "agt_new")  # not the previous agent's task
+    assert task.follow_customer_owner("agt_old", "agt_new") and task.owner_id == "agt_new"
+    assert not task.follow_customer_owner("agt_old", "agt_new")  # already moved
+    done = Task.create(TaskRequest(kind="follow_up", customer_id=CUSTOMER, owner_id="agt_old", title="call", due_date=SATURDAY), NOW)
+    done.complete("agt_old", NOW)
+    assert not done.follow_customer_owner("agt_old", "agt_new") and done.owner_id == "agt_old"  # finished work keeps its owner
+
+
 def task_due(title: str, *, owner: str = "agt_maryam", day: dt.date | None = None, at: dt.datetime | None = None) -> Task:
     return Task.create(
         TaskRequest(kind="follow_up", customer_id=CUSTOMER, owner_id=owner, title=title, due_date=day, due_at=at), NOW

@@ -253,6 +253,17 @@ def test_repoint_customer_after_merge(make_ticket: MakeTicket) -> None:
     assert ticket.activity[-1].action == "customer_repointed"
 
 
+def test_ticket_follows_the_customers_new_agent_and_branch_but_keeps_queue_and_assignee(make_ticket: MakeTicket) -> None:
+    ticket = in_status(make_ticket, CLOSED)
+    queue, assignee, old_agent = ticket.queue_id, ticket.assignee_id, ticket.agent_id
+    assert ticket.follow_customer_owner("agt_new", "1299", now=NOON)
+    assert (ticket.agent_id, ticket.branch_code, ticket.queue_id, ticket.assignee_id) == ("agt_new", "1299", queue, assignee)
+    entry = ticket.activity[-1]
+    assert entry.action == "customer_reassigned" and entry.detail["from_agent_id"] == old_agent and entry.detail["to_agent_id"] == "agt_new"
+    assert not ticket.follow_customer_owner("agt_new", "1299", now=NOON)  # again: nothing to do, no second entry
+    assert not ticket.follow_customer_owner(None, None, now=NOON)  # unknown owner: keep what it has
+
+
 def test_activity_log_keeps_who_did_what_when(make_ticket: MakeTicket) -> None:
     ticket = make_ticket()
     ticket.assign("usr_reza", actor_id="usr_lead", now=tehran(SATURDAY, 9, 1))

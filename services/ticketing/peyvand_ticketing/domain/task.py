@@ -129,6 +129,14 @@ class Task(Aggregate):
         self.cancelled_at, self.outcome = to_utc(now), reason
         self.record("task.cancelled", self._payload(cancelled_by=actor_id, cancelled_at=iso_utc(self.cancelled_at), reason=reason))
 
+    def follow_customer_owner(self, previous_agent_id: str | None, agent_id: str | None) -> bool:
+        """``customer.assigned``: an open task the customer's previous agent owned goes to the new
+        agent (tasks given to someone else, and finished ones, keep their owner)."""
+        if self.status != OPEN or not agent_id or not previous_agent_id or self.owner_id != previous_agent_id or agent_id == previous_agent_id:
+            return False
+        self.owner_id = agent_id
+        return True
+
     def repoint_customer(self, old_customer_id: str, new_customer_id: str) -> bool:
         if self.customer_id != old_customer_id or old_customer_id == new_customer_id:
             return False

@@ -304,6 +304,18 @@ class Ticket(Aggregate):
         self._log("system", to_utc(now), "customer_repointed", from_customer_id=old_customer_id, to_customer_id=new_customer_id)
         return True
 
+    def follow_customer_owner(self, agent_id: str | None, branch_code: str | None, *, now: dt.datetime) -> bool:
+        """``customer.assigned``: the ticket is seen by the customer's agent and branch, so it moves
+        with the customer (closed tickets too: the new agent sees the history). The queue and the
+        assignee stay: who works the ticket is a routing decision, not the customer's."""
+        agent_id, branch_code = agent_id or self.agent_id, branch_code or self.branch_code
+        if (agent_id, branch_code) == (self.agent_id, self.branch_code):
+            return False
+        self._log("system", to_utc(now), "customer_reassigned", from_agent_id=self.agent_id, to_agent_id=agent_id,
+                  from_branch_code=self.branch_code, to_branch_code=branch_code)
+        self.agent_id, self.branch_code = agent_id, branch_code
+        return True
+
     # -- SLA ----------------------------------------------------------------------------------
 
     def sla_state(

@@ -1,4 +1,5 @@
-"""The ticketing service's event handlers (nameko): renewal-call tasks, customer projection, merges.
+"""The ticketing service's event handlers (nameko): renewal-call tasks, customer projection,
+reassignments, merges.
 
 Each handler is idempotent by key: tasks by their unique ``dedup_key``, the projection by
 ``aggregate_version``, merges by re-pointing only what still points at the merged id.
@@ -50,7 +51,11 @@ class TicketingWorker:
     @on_event("customer", "customer.assigned")
     def handle_customer_assigned(self, envelope: Envelope) -> None:
         _require(envelope.payload, "customer_id")
-        customers.apply_customer_fact(worker_deps.context(), envelope.payload)
+        ctx = worker_deps.context()
+        customers.apply_customer_fact(ctx, envelope.payload)
+        with bound(WORKER):
+            moved = customers.follow_reassigned(ctx, envelope.payload["customer_id"])
+        log.info("customer reassigned", extra={"tickets_moved": moved[0], "tasks_moved": moved[1]})
 
     @on_event("customer", "customer.merged")
     def handle_customer_merged(self, envelope: Envelope) -> None:

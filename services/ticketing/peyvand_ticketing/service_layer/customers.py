@@ -1,4 +1,5 @@
-"""What ticketing does with customer facts: keep the projection, re-point merged customers."""
+"""What ticketing does with customer facts: keep the projection, follow reassigned customers,
+re-point merged customers."""
 
 from __future__ import annotations
 
@@ -44,6 +45,46 @@ def repoint_merged(ctx: Context, merged_id: str, survivor_id: str) -> tuple[int,
             if not task.repoint_customer(merged_id, survivor_id):
                 break
             scope = {"agent_id": survivor.get("agent_id") or doc.get("agent_id"), "branch_code": survivor.get("branch_code") or doc.get("branch_code")}
+            try:
+                ctx.tasks.save(task, ctx.now(), scope)
+                moved_tasks += 1
+                break
+            except VersionConflict:
+                doc = ctx.tasks.get_doc(doc["_id"]) or doc
+    return moved_tickets, moved_tasks
+
+
+def follow_reassigned(ctx: Context, customer_id: str) -> tuple[int, int]:
+    """``customer.assigned``: the customer's tickets and tasks take the agent and branch the
+    projection now holds (so they stay in the new agent's book, 360° view and sync, and leave the
+    old agent's); an open task the previous agent owned goes to the new agent.
+
+    Uses the projection, not the event, so a late or repeated event moves nothing backwards and a
+    re-run finds nothing left to move. Returns (tickets moved, tasks moved).
+    """
+    ref = customer_refs.get(ctx.db, customer_id) or {}
+    agent_id, branch_code = ref.get("agent_id"), ref.get("branch_code")
+    if ref.get("merged_into") or not (agent_id or branch_code):
+        return 0, 0
+    moved_tickets = moved_tasks = 0
+    for ticket_id in list(ctx.tickets.ids_for_customer(customer_id)):
+        for _ in range(RETRIES):
+            ticket = ctx.tickets.get(ticket_id)
+            if ticket is None or not ticket.follow_customer_owner(agent_id, branch_code, now=ctx.now()):
+                break
+            try:
+                ctx.save_ticket(ticket)
+                moved_tickets += 1
+                break
+            except VersionConflict:
+                continue
+    for doc in list(ctx.db["tasks"].find({"customer_id": customer_id}, {"outbox": 0})):
+        for _ in range(RETRIES):
+            scope = {"agent_id": agent_id or doc.get("agent_id"), "branch_code": branch_code or doc.get("branch_code")}
+            if (scope["agent_id"], scope["branch_code"]) == (doc.get("agent_id"), doc.get("branch_code")):
+                break
+            task = task_from_doc(doc)
+            task.follow_customer_owner(doc.get("agent_id"), scope["agent_id"])
             try:
                 ctx.tasks.save(task, ctx.now(), scope)
                 moved_tasks += 1
