@@ -148,11 +148,21 @@ def load_customers(settings: ProcessSettings, total: int, seed: int, state: Stat
     log(f"customers: {report.rows_created:,} created, {report.rows_rejected:,} rejected, {report.rows_flagged:,} flagged as likely duplicates")
 
 
-def _customers(settings: ProcessSettings, skip: int) -> Iterator[dict[str, Any]]:
-    """Every customer, in the store's natural order (stable: the load only appends)."""
+def _customers(settings: ProcessSettings, skip: int, page: int = 2000) -> Iterator[dict[str, Any]]:
+    """Every customer in ``_id`` order after the first ``skip``, one page at a time.
+
+    Measured on nx-27017 0.8.1 at 1M parties: one ``find({})`` (with ``skip``) builds the whole
+    result before the first batch (~5 min, ~12 GB of server memory); ``_id: {$gt: last}`` is a
+    full scan per page (90–140 s); ``sort(_id).skip(n).limit(page)`` reads the primary-key order
+    (0.1 s at n = 500,000). So pages by skip and limit: the load only appends, the order is stable."""
     db = store.connect("customer", settings)
     projection = {"agent_id": 1, "branch_code": 1, "birth_date": 1}
-    yield from db["parties"].find({}, projection, batch_size=2000).skip(skip)
+    while True:
+        batch = list(db["parties"].find({}, projection).sort("_id", 1).skip(skip).limit(page))
+        if not batch:
+            return
+        yield from batch
+        skip += len(batch)
 
 
 def load_policies(settings: ProcessSettings, total: int, customers: int, state: State, log: Callable[[str], None]) -> None:
