@@ -1,11 +1,14 @@
 """The campaign suite's store baseline: what the renewal pipeline asks of nx-27017 per notice,
 issued by pymongo alone (no broker, no worker, no HTTP), with the documents the pipeline writes.
 
-Per batch of 250 events (the worker): inbox ``$in``; policy facts, journeys and profiles ``$in``;
+Per batch of 500 events (the worker): inbox ``$in``; policy facts, journeys and profiles ``$in``;
 one bulk version-guarded upsert of the facts; one ``insert_many`` each of deliveries (the
 service's 10 indexes), journeys and inbox ids. Per page of 100 due deliveries (the sender):
-the ``due_ms`` window read, one bulk claim, a ``$in`` re-read and one bulk sent mark with its
-outbox envelope. notices/s = events ÷ wall time of both phases, run one after the other.
+the ``due_ms`` window read (unclaimed only, 2 × the page), one bulk claim, a ``$in`` re-read,
+the journeys (status), profiles and policy facts ``$in`` (re-check and render; agents and
+templates come from the sender's 10 s cache) and one bulk sent mark writing the fields the
+send changed with its outbox envelope (``deliveries_repo.save_many``, as the sender). notices/s = events ÷ wall time of both
+phases, run one after the other.
 """
 
 from __future__ import annotations
@@ -19,14 +22,13 @@ from peyvand_campaign.adapters.collections import DELIVERIES, JOURNEYS, POLICY_F
 from peyvand_campaign.domain.delivery import Delivery
 from peyvand_campaign.domain.journeys import DEFINITIONS, RENEWAL, Journey
 from peyvand_campaign.service_layer.journeys import journey_id_for
-from peyvand_runtime import outbox
 from peyvand_runtime.inbox import APPLIED
 from pymongo import UpdateOne
 
 NOW = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
 
 
-def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 250, send_page: int = 100) -> float:
+def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 500, send_page: int = 100) -> float:
     """``rows`` = (customer, policy, agent) already pre-loaded into ``db``; returns notices/s."""
     began = time.perf_counter()
     delivery_ids: list[str] = []
@@ -55,18 +57,21 @@ def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 250, 
         db[APPLIED].insert_many([{"_id": f"raw:{p}", "applied_at": NOW} for _, p, _ in chunk], ordered=False)
     now_ms = deliveries_repo.epoch_ms(NOW) + 1000
     for start in range(0, len(delivery_ids), send_page):
-        list(db[DELIVERIES].find({"due_ms": {"$lte": now_ms}}, {"status": 1, "claimed_until_ms": 1}).sort("due_ms", 1).limit(send_page * 8))
+        list(db[DELIVERIES].find({"due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}})
+             .sort("due_ms", 1).limit(send_page * deliveries_repo.CLAIM_WINDOW))
         page = delivery_ids[start:start + send_page]
         db[DELIVERIES].bulk_write([UpdateOne({"_id": d, "status": "queued"}, {"$set": {"claimed_by": "raw", "claimed_until_ms": now_ms + 60_000}})
                                    for d in page], ordered=False)
-        docs = list(db[DELIVERIES].find({"_id": {"$in": page}}, {"outbox": 0}))
-        ops = []
+        docs = list(db[DELIVERIES].find({"_id": {"$in": page}}))
+        # What the sender reads per claimed batch to re-check and render (agents and templates come
+        # from its 10 s cache: one $in per expiry, left out here).
+        list(db[JOURNEYS].find({"_id": {"$in": [d["journey_id"] for d in docs]}}))
+        list(db[PROFILES].find({"_id": {"$in": [d["customer_id"] for d in docs]}}))
+        list(db[POLICY_FACTS].find({"_id": {"$in": [d["policy_id"] for d in docs]}}))
+        sent = []
         for doc in docs:
             delivery = deliveries_repo.from_doc(doc)
             delivery.mark_sent("8792343", NOW)
-            pending = outbox.envelopes(delivery.pull_events(), "campaign", NOW, delivery.version + 1)
-            ops.append(UpdateOne({"_id": delivery.id, "version": delivery.version},
-                                 {"$set": {**deliveries_repo.to_fields(delivery, {"waiting_for": ""}), "version": delivery.version + 1,
-                                           "outbox_pending": 1}, "$push": {"outbox": {"$each": pending}}}))
-        db[DELIVERIES].bulk_write(ops, ordered=False)
+            sent.append((delivery, {"waiting_for": ""}))
+        deliveries_repo.save_many(db, sent, NOW, before={d["_id"]: d for d in docs})  # the fields the send changed, + outbox
     return len(rows) / (time.perf_counter() - began)

@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo
-from peyvand_campaign.adapters.collections import DELIVERIES, JOURNEYS, PROFILES, ensure_indexes
+from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo, projections
+from peyvand_campaign.adapters.collections import AGENTS, DELIVERIES, JOURNEYS, PROFILES, ensure_indexes
 from peyvand_campaign.adapters.senders.base import OutgoingMessage, SendError
 from peyvand_campaign.adapters.senders.kavenegar import KavenegarSmsSender
 from peyvand_campaign.domain.journeys import DEFINITIONS, RENEWAL, Journey
@@ -25,6 +25,7 @@ from peyvand_campaign.service_layer.renewal_batch import renewal_due_batch
 from peyvand_runtime import store
 from peyvand_runtime.ids import new_id
 from peyvand_runtime.settings import ProcessSettings
+from pymongo.collection import Collection
 
 NOON = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)    # 12:00 Tehran
 NIGHT = dt.datetime(2026, 6, 10, 19, 0, tzinfo=dt.UTC)   # 22:30 Tehran
@@ -208,3 +209,78 @@ def test_one_invalid_number_fails_alone_when_the_provider_refuses_the_array(db: 
     assert len(sms_provider.messages) == 4 and sms_provider.array_requests == 1
     failed = db[DELIVERIES].find_one({"customer_id": people[2]})
     assert failed["status"] == "failed" and failed["failure_reason"] == "kavenegar_411"
+
+
+def test_deliveries_other_senders_hold_do_not_crowd_out_free_ones(db: Any) -> None:
+    holding = 10 * deliveries_repo.CLAIM_WINDOW + 5  # more than the window of a claim of 10
+    people = customers(db, holding + 10)
+    assert renewal_due_batch(db, [due(c) for c in people], NOON, CFG) == {}
+    claim_for = dt.timedelta(seconds=60)
+    # Another sender holds the most overdue ones.
+    held = deliveries_repo.claim_batch(db, NOON, "other:0", claim_for, holding)
+    assert len(held) == holding
+    mine = deliveries_repo.claim_batch(db, NOON, "me:0", claim_for, 10)
+    assert len(mine) == 10 and not {d["_id"] for d in mine} & {d["_id"] for d in held}
+    assert deliveries_repo.claim_batch(db, NOON, "me:1", claim_for, 10) == []  # nothing free is left
+    # The other sender dies: once its claims run out they are free again, each for one sender.
+    later = NOON + claim_for + dt.timedelta(seconds=1)
+    taken = deliveries_repo.claim_batch(db, later, "me:2", claim_for, 100)
+    assert {d["_id"] for d in taken} == {d["_id"] for d in held} | {d["_id"] for d in mine}
+    assert deliveries_repo.claim_batch(db, later, "third:0", claim_for, 100) == []
+
+
+def test_the_sent_record_writes_only_what_the_send_changed_and_still_refuses_a_stale_version(db: Any, monkeypatch: Any) -> None:
+    people = customers(db, 3)
+    assert renewal_due_batch(db, [due(c) for c in people], NOON, CFG) == {}
+    docs = deliveries_repo.claim_batch(db, NOON, "me:0", dt.timedelta(seconds=60), 10)
+    assert len(docs) == 3
+    changes = []
+    for doc in docs:
+        delivery = deliveries_repo.from_doc(doc)
+        delivery.mark_sent(f"m{doc['_id'][-4:]}", NOON + dt.timedelta(seconds=1))
+        changes.append((delivery, {"waiting_for": ""}))
+    # One of them was changed meanwhile (e.g. cancelled through the API): its write must not land.
+    db[DELIVERIES].update_one({"_id": docs[0]["_id"]}, {"$set": {"status": "cancelled", "version": 2}})
+    written: list[Any] = []
+    real = Collection.bulk_write
+
+    def spy(self: Any, requests: Any, *args: Any, **kwargs: Any) -> Any:
+        written.extend(requests)
+        return real(self, requests, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "bulk_write", spy)
+    conflicts = deliveries_repo.save_many(db, changes, NOON, before={str(d["_id"]): d for d in docs})
+    monkeypatch.undo()
+    assert [c.id for c in conflicts] == [docs[0]["_id"]]
+    assert all(not {"dedup_key", "customer_id", "created_at", "journey_id"} & set(op._doc["$set"]) for op in written)
+    for doc in docs[1:]:
+        stored = db[DELIVERIES].find_one({"_id": doc["_id"]})
+        assert stored["status"] == "sent" and stored["version"] == 2 and stored["claimed_until_ms"] == 0
+        assert stored["due_ms"] == deliveries_repo.NEVER_MS and stored["provider_message_id"] == f"m{doc['_id'][-4:]}"
+        assert stored["attempts"] == 1 and stored["outbox_pending"] == 1 and len(stored["outbox"]) == 1
+        assert deliveries_repo.from_doc(stored).sent_at == NOON + dt.timedelta(seconds=1)
+        assert stored["dedup_key"] == doc["dedup_key"] and stored["created_at"] == doc["created_at"]  # as inserted
+    assert db[DELIVERIES].find_one({"_id": docs[0]["_id"]})["status"] == "cancelled"
+
+
+def test_a_claimed_batch_reads_its_agents_in_one_go_and_names_each_customers_own(db: Any, sms_provider: Any, monkeypatch: Any) -> None:
+    people = customers(db, 12)
+    db[AGENTS].insert_many([{"_id": f"agt_{i:026d}", "version": 1, "display_name": f"Agent{i}", "mobile": f"+9893500000{i}",
+                             "branch_code": "1201"} for i in range(3)])
+    events = []
+    for i, customer in enumerate(people):
+        event = due(customer)
+        event[1]["agent_id"] = f"agt_{i % 4:026d}"  # agent 3 is not in the directory: the call centre is named
+        events.append(event)
+    assert renewal_due_batch(db, events, NOON, CFG) == {}
+
+    def one_by_one(*_args: Any) -> None:
+        raise AssertionError("an agent read per message")
+
+    monkeypatch.setattr(projections, "agent", one_by_one)
+    ctx = sender_ctx(db, sms_provider, [NOON])
+    assert drain(ctx) == ["sent"] * 12
+    by_number = {m.receptor: m.message for m in sms_provider.messages}
+    for i in range(12):
+        body = by_number[f"0912{i:07d}"]
+        assert (f"Agent{i % 4}" in body) == (i % 4 != 3) and ("مرکز تماس" in body) == (i % 4 == 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -54,8 +55,14 @@ def allowed_placeholders(channel: str) -> frozenset[str]:
     return names if channel == EMAIL else names - _EMAIL_ONLY
 
 
-def _tokens(text: str) -> list[tuple[bool, str]]:
-    """Split text into (is_placeholder, text) pieces; ``{{`` and ``}}`` are literal braces."""
+def _tokens(text: str) -> tuple[tuple[bool, str], ...]:
+    """Split text into (is_placeholder, text) pieces; ``{{`` and ``}}`` are literal braces.
+    Remembered per text: a sender renders the same few template bodies for every message."""
+    return _split(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _split(text: str) -> tuple[tuple[bool, str], ...]:
     pieces: list[tuple[bool, str]] = []
     literal: list[str] = []
     i = 0
@@ -86,7 +93,7 @@ def _tokens(text: str) -> list[tuple[bool, str]]:
             i += 1
     if literal:
         pieces.append((False, "".join(literal)))
-    return pieces
+    return tuple(pieces)
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -217,7 +224,7 @@ def sms_length(text: str) -> SmsLength:
         units = sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
         single, part, encoding = 160, 153, "gsm7"
     else:
-        units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)  # UTF-16 code units
+        units = len(text.encode("utf-16-le")) // 2  # UTF-16 code units
         single, part, encoding = 70, 67, "ucs2"
     if units == 0:
         segments = 0

@@ -15,7 +15,7 @@ from peyvand_campaign.entrypoints import worker_deps as deps
 from peyvand_campaign.service_layer import campaigns, journeys, renewal_batch
 
 # renewal_due events per batch (capped by CONSUMER_PREFETCH: unacked messages stop arriving beyond it).
-RENEWAL_BATCH = 250
+RENEWAL_BATCH = 500
 
 
 def _require(payload: dict[str, Any], *names: str) -> None:
