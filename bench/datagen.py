@@ -141,8 +141,10 @@ def load_customers(settings: ProcessSettings, total: int, seed: int, state: Stat
     numbered = ((line + 2, row) for line, row in enumerate(itertools.islice(rows, done, None), start=done))
 
     def after_batch(report: Any, _seconds: float) -> None:
-        state.set("customers", done + report.rows_read)
-        progress(done + report.rows_read)
+        # rows_settled, not rows_read: the import reads the next batch before the last one is
+        # stored, and a state ahead of the store would make a resumed run skip rows.
+        state.set("customers", done + report.rows_settled)
+        progress(done + report.rows_settled)
 
     report = imports.import_rows(ctx, identity.service_caller("customer-datagen"), numbered, channel="datagen", batch_size=2000, progress=after_batch)
     log(f"customers: {report.rows_created:,} created, {report.rows_rejected:,} rejected, {report.rows_flagged:,} flagged as likely duplicates")
@@ -197,6 +199,12 @@ def load_policies(settings: ProcessSettings, total: int, customers: int, state: 
         block[0] += 1
         return format_policy_number(branch, start, block[0] - 1)
 
+    # How many customers have had all their policies handed to the bulk insert. The state file
+    # is written from the insert's page callback (below), never from here: at that moment every
+    # policy yielded so far is in the store, so a crash can only make the next run redo a page
+    # (its ids are derived, so redone rows are skipped), never skip one.
+    handed = [done_customers]
+
     def policies() -> Iterator[Policy]:
         for n, customer in enumerate(_customers(settings, done_customers), start=done_customers):
             if n * per_customer >= total:
@@ -219,10 +227,13 @@ def load_policies(settings: ProcessSettings, total: int, customers: int, state: 
                     term_start=start, term_end=end, today=start, quote_id=derived_id("qte", "datagen", cid, str(k)),
                 )
                 yield Policy.issue(quote, number(quote.branch_code, start), start, "system", policy_id=derived_id("pol", "datagen", cid, str(k)))
-            if (n + 1) % 1000 == 0:
-                state.set("policies", (n + 1) * per_customer)
+            handed[0] = n + 1
 
-    inserted = insert_policies_bulk(db, policies(), progress=lambda count: progress(done_customers * per_customer + count))
+    def page_written(count: int) -> None:
+        state.set("policies", min(total, handed[0] * per_customer))
+        progress(done_customers * per_customer + count)
+
+    inserted = insert_policies_bulk(db, policies(), progress=page_written)
     began = time.monotonic()
     ensure_indexes(db)
     log(f"policies: indexes ensured in {time.monotonic() - began:.1f} s")

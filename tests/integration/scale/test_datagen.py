@@ -61,3 +61,43 @@ def test_datagen_refuses_a_state_file_of_other_sizes(infra: Any, tmp_path: Path)
         assert "was written for" in str(exc)
     else:
         raise AssertionError("a state file of other sizes was accepted")
+
+
+def test_a_crash_in_the_middle_of_the_policies_never_leaves_the_state_ahead_of_the_store(infra: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The state file is what a re-run trusts: if it said more than was stored, the re-run would
+    skip customers and leave them without policies (seen once at 2M: 1,000 customers)."""
+    from peyvand_policy.adapters import bulk
+
+    suffix = f"_dc{uuid.uuid4().hex[:6]}"
+    state = tmp_path / "state.json"
+    args = ["--mongo-uri", infra.mongo_uri, "--db-suffix", suffix, "--customers", "120", "--policies", "240", "--tickets", "10", "--state", str(state)]
+    monkeypatch.setattr(bulk, "PAGE", 30)  # 15 customers a page
+    real_insert, calls = bulk._insert, {"policies": 0}
+
+    def failing_insert(collection: Any, page: list[dict[str, Any]]) -> int:
+        if collection.name == "policies":
+            calls["policies"] += 1
+            if calls["policies"] == 4:
+                raise ConnectionError("store went away")
+        return real_insert(collection, page)
+
+    monkeypatch.setattr(bulk, "_insert", failing_insert)
+    client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_uri)
+    try:
+        try:
+            datagen.main(args)
+        except ConnectionError:
+            pass
+        else:
+            raise AssertionError("the injected store failure did not stop the run")
+        recorded = json.loads(state.read_text())["done"]["policies"]
+        stored = _counts(client, suffix)["policies"]
+        assert 0 < recorded <= stored == 90  # three pages written; the state says no more than that
+
+        monkeypatch.setattr(bulk, "_insert", real_insert)
+        assert datagen.main(args) == 0
+        assert _counts(client, suffix) == {"customers": 120, "policies": 240, "tickets": 10, "agents": len(datagen.AGENTS)}
+        holders = set(client[f"peyvand_policy{suffix}"]["policies"].distinct("holder_id"))
+        assert len(holders) == 120  # every customer has policies: none skipped at the crash
+    finally:
+        client.close()

@@ -49,6 +49,9 @@ class Rejected:
 class ImportReport:
     import_id: str
     rows_read: int = 0
+    # Rows whose fate is final: their batch is in the store (or they were refused). Lags
+    # ``rows_read`` by the batch in flight; a resumable caller records this one.
+    rows_settled: int = 0
     rows_created: int = 0
     rows_flagged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
@@ -178,6 +181,7 @@ def _reasons(row: dict[str, str], line: int, now: Any) -> list[str]:
 class _Prepared:
     docs: list[dict[str, Any]]
     lines: list[int]
+    rows: int = 0  # rows of the batch, refused ones included
 
 
 def _prepare_batch(ctx: Context, caller: Caller, batch: list[tuple[int, dict[str, str]]], report: ImportReport, channel: str, known: _Known) -> _Prepared:
@@ -249,12 +253,13 @@ def _prepare_batch(ctx: Context, caller: Caller, batch: list[tuple[int, dict[str
         fields.update({"_id": party.id, "version": 1, outbox.OUTBOX: envelopes, outbox.PENDING: 1, "import_id": report.import_id})
         docs.append(fields)
         lines.append(line)
-    return _Prepared(docs, lines)
+    return _Prepared(docs, lines, len(batch))
 
 
 def _insert_batch(ctx: Context, prepared: _Prepared, report: ImportReport, keep_ids: bool) -> None:
     docs, lines = prepared.docs, prepared.lines
     if not docs:
+        report.rows_settled += prepared.rows
         return
     failed: dict[int, str] = {}
     try:
@@ -270,6 +275,7 @@ def _insert_batch(ctx: Context, prepared: _Prepared, report: ImportReport, keep_
             IMPORT_ROWS.labels("ok").inc()
             if keep_ids:
                 report.created_ids.append(doc["_id"])
+    report.rows_settled += prepared.rows
 
 
 def _store_refusal(error: dict[str, Any]) -> str:
