@@ -42,6 +42,13 @@ T = TypeVar("T")
 UNAUTHENTICATED_SERVICES = frozenset(
     {"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"}
 )
+# A health ``Watch`` is a stream held open for as long as the watcher likes (the gateway keeps
+# one per backend to keep its channels warm). grpcio's health servicer answers it without a
+# worker thread ("non-blocking": it pushes status changes through a callback) only when the
+# server sees its own handler; wrapped, every open watch would hold one of the server's
+# ``grpc_max_workers`` threads until it ends. So it passes through unwrapped: no identity is
+# needed for it anyway, and per-call metrics of an hour-long stream mean nothing.
+PASS_THROUGH_METHODS = frozenset({"/grpc.health.v1.Health/Watch"})
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 STARTED = Counter("grpc_server_started", "RPCs started on the server.", ["grpc_service", "grpc_method"])
@@ -185,8 +192,8 @@ class ServerSpineInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
         handler = continuation(handler_call_details)
-        if handler is None:
-            return None
+        if handler is None or handler_call_details.method in PASS_THROUGH_METHODS:
+            return handler
         service, _, method = handler_call_details.method.lstrip("/").rpartition("/")
         kwargs = {
             "request_deserializer": handler.request_deserializer,

@@ -73,6 +73,7 @@ def bootstrap(
         refresh_ttl=dt.timedelta(days=settings.refresh_token_days),
         clock=clock,
         on_login=lambda outcome: LOGINS.labels(outcome).inc(),
+        revocation_check_seconds=settings.revocation_check_seconds,
     )
     return Gateway(
         settings=settings,

@@ -24,6 +24,10 @@ class GatewaySettings(ProcessSettings):
     campaign_addr: str = "127.0.0.1:50054"
 
     access_token_minutes: int = 15
+    # How long a "this access token is not revoked" check is reused (per gateway process; 0 =
+    # read the store on every request). Sign-out through this process takes effect at once;
+    # a revocation made through another replica within this many seconds.
+    revocation_check_seconds: float = 2.0
     refresh_token_days: int = 14
     # Failures before a lock, how long the lock lasts, and the first delay (doubling).
     login_max_failures: int = 5

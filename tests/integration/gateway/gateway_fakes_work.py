@@ -32,6 +32,9 @@ class FakeTicketingService(ticketing_pb2_grpc.TicketingServiceServicer):
     delay: float = 0.0
     down: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # False: behave like a ticketing service older than ListTicketsRequest.statuses (ignore it).
+    knows_statuses: bool = True
+    asked_statuses: list[list[str]] = field(default_factory=list)
 
     def _check(self, context: grpc.ServicerContext) -> None:
         if self.down:
@@ -57,12 +60,14 @@ class FakeTicketingService(ticketing_pb2_grpc.TicketingServiceServicer):
 
     def ListTickets(self, request, context):  # noqa: N802
         self._check(context)
+        self.asked_statuses.append(list(request.statuses))
         caller = current_caller()
         found = [
             t
             for t in self.tickets.values()
             if can_see_record(caller, t.agent_id, t.branch_code)
             and (not request.ids or t.ticket_id in request.ids)
+            and (not request.statuses or not self.knows_statuses or t.status in request.statuses)
             and all(not want or getattr(t, name) == want for name, want in (
                 ("customer_id", request.customer_id), ("status", request.status), ("queue_id", request.queue_id),
                 ("assignee_id", request.assignee_id), ("sla_state", request.sla_state)))

@@ -52,6 +52,35 @@ def test_logout_revokes_access_and_refresh(gw: GatewayUnderTest) -> None:
     assert again.status_code == 401
 
 
+def test_a_revocation_through_another_replica_takes_effect_within_the_stated_bound(gw: GatewayUnderTest, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from peyvand_gateway.adapters.user_repository import SessionRepository
+
+    bound = gw.gateway.settings.revocation_check_seconds
+    assert 0 < bound <= 2.0  # the bound docs/benchmarks.md and the settings state
+    tick = [1000.0]
+    monkeypatch.setattr(gw.gateway.auth, "monotonic", lambda: tick[0])
+    tokens = gw.login("staff")
+    headers = {"Authorization": "Bearer " + tokens["access_token"]}
+    assert gw.client.get("/api/v1/auth/me", headers=headers).status_code == 200  # checked in the store, remembered
+    claims = gw.gateway.auth.tokens.read(tokens["access_token"], gw.clock.now)
+    # What another replica's sign-out writes; this process has not seen it.
+    SessionRepository(gw.gateway.db).revoke_family(str(claims["sid"]), gw.clock.now, gw.clock.now + dt.timedelta(minutes=15))
+    tick[0] += bound - 0.01
+    assert gw.client.get("/api/v1/auth/me", headers=headers).status_code == 200  # still within the bound
+    tick[0] += 0.02
+    late = gw.client.get("/api/v1/auth/me", headers=headers)
+    assert late.status_code == 401 and late.json()["code"] == "TOKEN_REVOKED"
+
+
+def test_logout_here_is_refused_at_once_even_when_the_check_was_remembered(gw: GatewayUnderTest, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(gw.gateway.auth, "monotonic", lambda: 5000.0)  # the remembered check never runs out
+    tokens = gw.login("staff")
+    headers = {"Authorization": "Bearer " + tokens["access_token"]}
+    assert gw.client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert gw.client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    assert gw.client.get("/api/v1/auth/me", headers=headers).json()["code"] == "TOKEN_REVOKED"
+
+
 def test_access_token_expires_after_fifteen_minutes(gw: GatewayUnderTest) -> None:
     headers = gw.bearer("staff")
     gw.clock.now += dt.timedelta(minutes=15, seconds=1)

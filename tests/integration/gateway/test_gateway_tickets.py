@@ -15,6 +15,18 @@ def test_360_shows_open_tickets_with_sla_and_recent_messages(gw: GatewayUnderTes
     assert [(m["delivery_id"], m["status"]) for m in body["messages"]] == [("dlv_1", "delivered")]
 
 
+def test_360_asks_for_the_open_statuses_in_one_call_and_drops_others_an_older_ticketing_sends(gw: GatewayUnderTest) -> None:
+    from peyvand.ticketing.v1 import ticketing_pb2
+
+    gw.tickets.add_ticket(ticketing_pb2.Ticket(ticket_id="tkt_01JG0000000000000000000TK9", customer_id=MINE, agent_id=AGENT_1,
+                                               branch_code="1021", status="resolved", sla_state="ok", version=2))
+    for knows in (True, False):
+        gw.tickets.knows_statuses, gw.tickets.asked_statuses = knows, []
+        body = gw.client.get(f"/api/v1/customers/{MINE}/360", headers=gw.bearer("staff")).json()
+        assert gw.tickets.asked_statuses == [["new", "open", "pending_customer"]]
+        assert body["degraded"] == [] and [t["ticket_id"] for t in body["tickets"]] == [TICKET_MINE]
+
+
 def test_360_with_ticketing_down_is_degraded_within_the_deadline(gw: GatewayUnderTest) -> None:
     headers = gw.bearer("staff")
     gw.tickets.delay = 5.0

@@ -109,3 +109,23 @@ def test_a_failing_readiness_check_means_not_ready() -> None:
         assert _get(port, "/readyz")[0] == 503
     finally:
         server.stop()
+
+
+def test_open_health_watches_do_not_take_the_servers_worker_threads(spine_server: RunningServer) -> None:
+    """The gateway keeps a ``Health/Watch`` open per backend; more watches than the server has
+    worker threads (8 here) must leave it free to answer every other call."""
+    channels = [grpc.insecure_channel(spine_server.target) for _ in range(12)]
+    streams = []
+    try:
+        for channel in channels:
+            stream = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""), timeout=30)
+            assert next(stream).status == health_pb2.HealthCheckResponse.SERVING  # the watch is open
+            streams.append(stream)
+        with grpc.insecure_channel(spine_server.target) as probe:
+            answer = health_pb2_grpc.HealthStub(probe).Check(health_pb2.HealthCheckRequest(service=""), timeout=3)
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        for stream in streams:
+            stream.cancel()
+        for channel in channels:
+            channel.close()

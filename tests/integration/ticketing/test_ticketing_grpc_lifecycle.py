@@ -177,3 +177,27 @@ def test_missed_call_gets_a_call_back_task_and_manual_assignment_is_validated(se
     assert errors(twice.value).code == "TASK_INVALID_TRANSITION"
     summary = server.client(ADMIN).QueueSlaSummary(pb.QueueSlaSummaryRequest(branch_code="1201")).counts
     assert sum(c.open_tickets for c in summary if c.queue_id == queue.queue_id) == 1
+
+
+def test_list_tickets_by_several_statuses_in_one_call(server, errors) -> None:  # type: ignore[no-untyped-def]
+    staff = server.client(STAFF)
+    customer = server.customer(new_id("cus"))
+    new = _open(staff, customer).ticket  # no queue here: it stays new
+    waiting, done = _open(staff, customer).ticket, _open(staff, customer).ticket
+    for ticket, status in ((waiting, "pending_customer"), (done, "resolved")):
+        staff.ChangeTicketStatus(pb.ChangeTicketStatusRequest(ticket_id=ticket.ticket_id, status="open"))
+        assert staff.ChangeTicketStatus(pb.ChangeTicketStatusRequest(ticket_id=ticket.ticket_id, status=status)).ticket.status == status
+
+    def listed(**request: object) -> set[str]:
+        return {t.ticket_id for t in staff.ListTickets(pb.ListTicketsRequest(customer_id=customer, **request)).tickets}
+
+    assert listed(statuses=["new", "open", "pending_customer"]) == {new.ticket_id, waiting.ticket_id}
+    assert listed(statuses=["resolved"]) == {done.ticket_id}
+    assert listed(status="pending_customer") == {waiting.ticket_id}  # the single filter still works
+    assert listed() == {new.ticket_id, waiting.ticket_id, done.ticket_id}
+    with pytest.raises(grpc.RpcError) as bad:
+        staff.ListTickets(pb.ListTicketsRequest(customer_id=customer, statuses=["new", "lost"]))
+    assert [v.field for v in errors(bad.value).violations] == ["statuses[1]"]
+    with pytest.raises(grpc.RpcError) as both:
+        staff.ListTickets(pb.ListTicketsRequest(customer_id=customer, status="new", statuses=["open"]))
+    assert [v.field for v in errors(both.value).violations] == ["statuses"]

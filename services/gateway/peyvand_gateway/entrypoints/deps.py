@@ -33,7 +33,11 @@ async def current_user(request: Request, gateway: GatewayDep) -> Authenticated:
     Async on purpose: the caller is set in the request's own context, which the worker
     thread of a sync endpoint then inherits.
     """
-    who = await run_in_threadpool(gateway.auth.authenticate, _bearer(request))
+    token = _bearer(request)
+    # Checked in memory when this token's revocation check is still fresh; else the store is
+    # read in a worker thread, not on the event loop.
+    remembered = gateway.auth.authenticate_from_memory(token)
+    who = remembered if remembered is not None else await run_in_threadpool(gateway.auth.authenticate, token)
     wait = gateway.rate_limits.take(who.caller.principal, gateway.monotonic())
     if wait:
         raise DomainError("too many requests; slow down", code="RATE_LIMITED", metadata={"retry_after_seconds": str(wait)})

@@ -20,6 +20,7 @@ def main() -> None:
     logs.configure("gateway", settings.log_level)
     tracing.configure("gateway")  # no-op unless OTEL_TRACES_ENABLED=true
     gateway = bootstrap(settings)
+    gateway.backends.keep_channels_warm()
     app = create_app(gateway)
     config = uvicorn.Config(
         app,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from peyvand_gateway.domain.users import User, access_claims, branch_codes_for, 
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
+# Access tokens whose "not revoked" check is remembered at once (bounded memory).
+_MAX_REMEMBERED = 50_000
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,17 @@ class AuthService:
         refresh_ttl: dt.timedelta,
         clock: Clock,
         on_login: Callable[[str], None] = lambda outcome: None,
+        revocation_check_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.users, self.throttles, self.sessions, self.org = users, throttles, sessions, org
         self.tokens, self.policy, self.refresh_ttl, self.clock = tokens, policy, refresh_ttl, clock
         self.on_login = on_login
+        # Access tokens found not revoked, by jti → (monotonic time the check may be reused
+        # until). A token revoked through this process is refused at once (the cache is
+        # cleared); one revoked through another replica within ``revocation_check_seconds``.
+        self.revocation_check_seconds, self.monotonic = revocation_check_seconds, monotonic
+        self._not_revoked: dict[str, float] = {}
 
     # --- sign-in ----------------------------------------------------------------------------
     def login(self, username: str, password: str) -> TokenPair:
@@ -111,13 +121,13 @@ class AuthService:
             verdict = RefreshVerdict.REUSED  # spent by a concurrent request: treat as theft
         if record is not None and verdict is RefreshVerdict.REUSED:
             log.warning("refresh token reused; session revoked", extra={"session_id": record.family_id})
-            self.sessions.revoke_family(record.family_id, now, now + self.tokens.ttl)
+            self._revoke_family(record.family_id, now)
         if verdict is not RefreshVerdict.OK or record is None:
             code = {RefreshVerdict.EXPIRED: "TOKEN_EXPIRED", RefreshVerdict.UNKNOWN: "TOKEN_INVALID"}.get(verdict, "TOKEN_REVOKED")
             raise DomainError("the refresh token cannot be used; sign in again", code=code)
         user = self.users.by_id(record.user_id)
         if user is None or not user.active:
-            self.sessions.revoke_family(record.family_id, now, now + self.tokens.ttl)
+            self._revoke_family(record.family_id, now)
             raise DomainError("the refresh token cannot be used; sign in again", code="TOKEN_REVOKED")
         return self._issue(user, record.family_id, now)
 
@@ -127,21 +137,60 @@ class AuthService:
         now = self.clock()
         expires = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
         self.sessions.deny_access(str(claims["jti"]), expires)
-        self.sessions.revoke_family(str(claims["sid"]), now, now + self.tokens.ttl)
+        self._revoke_family(str(claims["sid"]), now)
+
+    def _revoke_family(self, session_id: str, now: dt.datetime) -> None:
+        self._not_revoked.clear()  # before and after: a check racing with the write is not kept
+        self.sessions.revoke_family(session_id, now, now + self.tokens.ttl)
+        self._not_revoked.clear()
 
     # --- each request ----------------------------------------------------------------------
     def authenticate(self, access_token: str | None) -> Authenticated:
+        now = self.clock()
+        claims = self._claims(access_token, now)
+        if self._revoked(str(claims["jti"]), str(claims["sid"]), now):
+            raise DomainError("the access token was revoked; sign in again", code="TOKEN_REVOKED")
+        return self._authenticated(claims)
+
+    def authenticate_from_memory(self, access_token: str | None) -> Authenticated | None:
+        """As ``authenticate`` while this token's "not revoked" check is still remembered; None
+        when the store must be read (then call ``authenticate``, off the event loop)."""
+        claims = self._claims(access_token, self.clock())
+        if not self._remembered_not_revoked(str(claims["jti"])):
+            return None
+        return self._authenticated(claims)
+
+    def _claims(self, access_token: str | None, now: dt.datetime) -> dict[str, Any]:
         if not access_token:
             raise DomainError("sign in to use this API", code="UNAUTHENTICATED")
-        now = self.clock()
         try:
-            claims = self.tokens.read(access_token, now)
+            return self.tokens.read(access_token, now)
         except AccessTokenError as exc:
             raise DomainError("the access token is not valid; refresh or sign in", code=exc.code) from None
-        if self.sessions.access_denied(str(claims["jti"]), str(claims["sid"]), now):
-            raise DomainError("the access token was revoked; sign in again", code="TOKEN_REVOKED")
+
+    @staticmethod
+    def _authenticated(claims: dict[str, Any]) -> Authenticated:
         try:
             caller = caller_from_claims(claims)
         except (ValueError, KeyError) as exc:
             raise DomainError("the access token is not valid", code="TOKEN_INVALID") from exc
         return Authenticated(caller, claims)
+
+    def _remembered_not_revoked(self, jti: str) -> bool:
+        return self.revocation_check_seconds > 0 and self._not_revoked.get(jti, -1.0) > self.monotonic()
+
+    def _revoked(self, jti: str, session_id: str, now: dt.datetime) -> bool:
+        """The store's revocation list, read at most every ``revocation_check_seconds`` per token."""
+        if self.revocation_check_seconds <= 0:
+            return self.sessions.access_denied(jti, session_id, now)
+        checked = self.monotonic()
+        if self._not_revoked.get(jti, -1.0) > checked:
+            return False
+        if self.sessions.access_denied(jti, session_id, now):
+            return True
+        if len(self._not_revoked) >= _MAX_REMEMBERED:
+            self._not_revoked = {k: until for k, until in self._not_revoked.items() if until > checked}
+            if len(self._not_revoked) >= _MAX_REMEMBERED:
+                self._not_revoked = {}
+        self._not_revoked[jti] = checked + self.revocation_check_seconds
+        return False

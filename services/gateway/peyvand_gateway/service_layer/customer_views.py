@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from peyvand.campaign.v1 import campaign_pb2
@@ -15,9 +14,9 @@ from peyvand.ticketing.v1 import ticketing_pb2
 from peyvand_runtime.tehran_time import to_ascii_digits
 
 from peyvand_gateway.adapters.backends import BackendError, Backends, call
-from peyvand_gateway.service_layer.composition import Composed, Part, compose, merge_group
+from peyvand_gateway.service_layer.composition import Composed, Part, compose
 
-# Tickets still in work; ListTickets filters by one status, so one call each, in parallel.
+# Tickets still in work: one ListTickets call with all three in ``statuses``.
 OPEN_TICKET_STATUSES = ("new", "open", "pending_customer")
 _SLA_ORDER = {"breached": 0, "warning": 1, "ok": 2}
 
@@ -48,8 +47,9 @@ def search(backends: Backends, query: str, page_size: int, cursor: str) -> tuple
     return [(hit.customer, hit.matched_on) for hit in answer.hits], answer.page.next_page_token
 
 
-def _list_tickets(stub: Any, request: Any, timeout: float) -> Any:
-    return stub.ListTickets.future(request, timeout=timeout)
+def open_tickets(tickets: Any) -> list[Any]:
+    """Those still in work (a ticketing service older than ``statuses`` answers every status)."""
+    return [t for t in tickets if t.status in OPEN_TICKET_STATUSES]
 
 
 def by_sla_urgency(tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -101,19 +101,19 @@ def customer_360(
                 lambda r: [present_policy(p) for p in r.policies],
             )
         )
-    ticket_parts = []
     if backends.ticketing is not None:
         ticketing_stub = backends.ticketing.stub
-        for status in OPEN_TICKET_STATUSES:
-            request = ticketing_pb2.ListTicketsRequest(customer_id=customer_id, status=status, page=paging_pb2.PageRequest(page_size=tickets_size))
-            ticket_parts.append(
-                Part(
-                    f"tickets:{status}",
-                    "ticketing",
-                    partial(_list_tickets, ticketing_stub, request),
-                    lambda r: [present_ticket(x) for x in r.tickets],
-                )
+        request = ticketing_pb2.ListTicketsRequest(
+            customer_id=customer_id, statuses=OPEN_TICKET_STATUSES, page=paging_pb2.PageRequest(page_size=tickets_size)
+        )
+        parts.append(
+            Part(
+                "tickets",
+                "ticketing",
+                lambda t: ticketing_stub.ListTickets.future(request, timeout=t),
+                lambda r: by_sla_urgency([present_ticket(x) for x in open_tickets(r.tickets)])[:tickets_size],
             )
+        )
     if backends.campaign is not None:
         campaign_stub = backends.campaign.stub
         parts.append(
@@ -127,7 +127,4 @@ def customer_360(
                 when_not_found=list,  # campaign has not heard of this customer yet: no messages
             )
         )
-    answer = compose(parts + ticket_parts, deadline_seconds)
-    if ticket_parts:
-        merge_group(answer, "tickets", [p.name for p in ticket_parts], lambda lists: by_sla_urgency([t for ts in lists for t in ts])[:tickets_size])
-    return answer
+    return compose(parts, deadline_seconds)

@@ -52,14 +52,16 @@ class TicketingServicer(ticketing_pb2_grpc.TicketingServiceServicer):
         filters = {"queue_id": request.queue_id, "assignee_id": request.assignee_id, "customer_id": request.customer_id,
                    "status": request.status, "sla_state": request.sla_state}
         if request.ids:
-            ids = changes.check_ids(list(request.ids), "tkt", {**filters, "changes_feed": request.changes_feed,
+            ids = changes.check_ids(list(request.ids), "tkt", {**filters, "changes_feed": request.changes_feed, "statuses": list(request.statuses),
                                                                "changed_since": request.changed_since, "page.page_token": request.page.page_token})
             return pb.ListTicketsResponse(tickets=[self._ticket(t) for t in changes.tickets_by_ids(self.ctx, current_caller(), ids)])
         if request.changes_feed:
+            if request.statuses:
+                raise ValidationError.single("statuses", "cannot be combined with changes_feed")
             changes.check_ticket_filters(filters)
             found, position, more = changes.ticket_changes(self.ctx, current_caller(), filters, request.changed_since, size)
             return pb.ListTicketsResponse(tickets=[self._ticket(t) for t in found], changes_token=position, has_more=more)
-        items, last = tickets.list_tickets(self.ctx, current_caller(), filters, m.decode_token(request.page.page_token), size)
+        items, last = tickets.list_tickets(self.ctx, current_caller(), filters, m.decode_token(request.page.page_token), size, list(request.statuses))
         return pb.ListTicketsResponse(tickets=[self._ticket(t) for t in items], page=_page(m.encode_token(last)))
 
     def AssignTicket(self, request: pb.AssignTicketRequest, context: grpc.ServicerContext) -> pb.AssignTicketResponse:
