@@ -21,6 +21,13 @@ from peyvand_customer.domain.party import Party
 PRODUCER = "customer"
 # Fields a list/search answer needs; the outbox and the consent history stay behind.
 LIGHT = {"outbox": 0, "consent_history": 0}
+# Stored fields no answer shows: derived lookup keys and bookkeeping. A read that only answers
+# (GetCustomer, BatchGetCustomers) leaves them in the store: fewer bytes to encode and decode.
+_DERIVED = ("official_id_key", "outbox_pending", "import_id", "mobiles", "emails", "search_tokens", "name_key", *(f"k{i}" for i in range(SLOTS)))
+READ = {"outbox": 0, **{name: 0 for name in _DERIVED}}
+READ_LIGHT = {**READ, "consent_history": 0}
+# What a search reads per candidate: the lookup keys and name fields the merge checks stay.
+SEARCH = {**LIGHT, **{name: 0 for name in ("official_id_key", "outbox_pending", "import_id", "mobiles", "emails")}}
 
 
 class DuplicateOfficialId(DomainError):
@@ -44,8 +51,8 @@ class PartyRepository:
         doc = self.col.find_one({"_id": party_id}, {"outbox": 0})
         return from_document(doc) if doc else None
 
-    def get_doc(self, party_id: str) -> dict[str, Any] | None:
-        return self.col.find_one({"_id": party_id}, {"outbox": 0})
+    def get_doc(self, party_id: str, projection: dict[str, int] | None = None) -> dict[str, Any] | None:
+        return self.col.find_one({"_id": party_id}, projection or {"outbox": 0})
 
     def get_docs(self, ids: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
         wanted = list(dict.fromkeys(ids))
@@ -60,11 +67,11 @@ class PartyRepository:
     def key_for_legal_id(self, legal_id: str) -> str:
         return "lid:" + blind(self.index_key, "lid", legal_id)
 
-    def find_by_official_key(self, key: str) -> dict[str, Any] | None:
-        return self.col.find_one({"official_id_key": key}, LIGHT)
+    def find_by_official_key(self, key: str, projection: dict[str, int] | None = None) -> dict[str, Any] | None:
+        return self.col.find_one({"official_id_key": key}, projection or LIGHT)
 
-    def find_by_number(self, number: str) -> dict[str, Any] | None:
-        return self.col.find_one({"customer_number": number}, LIGHT)
+    def find_by_number(self, number: str, projection: dict[str, int] | None = None) -> dict[str, Any] | None:
+        return self.col.find_one({"customer_number": number}, projection or LIGHT)
 
     def find_by_keys(self, keys: list[str], extra: dict[str, Any] | None = None, projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
         """Parties holding any of ``keys`` in a lookup slot (one indexed query per slot)."""
@@ -85,7 +92,7 @@ class PartyRepository:
         store's planner abandon the slot index for a full scan. Ties come in index order.
         """
         field = f"k{slot}"
-        return list(self.col.find({field: bound, **(extra or {})}, LIGHT).sort(field, ASCENDING).skip(skip).limit(limit))
+        return list(self.col.find({field: bound, **(extra or {})}, SEARCH).sort(field, ASCENDING).skip(skip).limit(limit))
 
     def scan(self, query: dict[str, Any], projection: dict[str, int] | None = None, chunk: int = 2000) -> Iterator[dict[str, Any]]:
         """Every matching document in ``_id`` order, fetched in chunks (no long-lived cursor)."""

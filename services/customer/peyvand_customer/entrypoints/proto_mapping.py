@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from peyvand.customer.v1 import customer_pb2 as pb
@@ -120,6 +121,12 @@ def _instant(value: Any) -> str:
     return as_utc(value).isoformat().replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=65536)
+def _jalali(iso_date: str) -> str:
+    """A stored birth date in the Jalali calendar (a book has a few tens of thousands of distinct dates)."""
+    return to_jalali(dt.date.fromisoformat(iso_date))
+
+
 def customer_from_doc(doc: dict[str, Any]) -> pb.Customer:
     """The read model straight from a stored document (lists and search never build aggregates)."""
     birth = doc.get("birth_date") or ""
@@ -133,7 +140,7 @@ def customer_from_doc(doc: dict[str, Any]) -> pb.Customer:
         father_name=doc.get("father_name", ""),
         national_id=doc.get("national_id", ""),
         birth_date=birth,
-        birth_date_jalali=to_jalali(dt.date.fromisoformat(birth)) if birth else "",
+        birth_date_jalali=_jalali(birth) if birth else "",
         gender=doc.get("gender", ""),
         org_name=doc.get("org_name", ""),
         legal_id=doc.get("legal_id", ""),

@@ -14,7 +14,7 @@ from peyvand_runtime.ids import new_id
 from pymongo.errors import DuplicateKeyError
 
 from peyvand_customer.adapters.mapping import from_document
-from peyvand_customer.adapters.parties import DuplicateOfficialId
+from peyvand_customer.adapters.parties import READ, READ_LIGHT, DuplicateOfficialId
 from peyvand_customer.adapters.schema import IDEMPOTENCY
 from peyvand_customer.domain import duplicates
 from peyvand_customer.domain.commands import ContactPointInput, CreatePartyCommand
@@ -120,14 +120,14 @@ def get_customer(ctx: Context, caller: Caller, party_id: str) -> tuple[dict[str,
 
 
 def _visible_doc(ctx: Context, caller: Caller, party_id: str) -> dict[str, Any]:
-    doc = ctx.parties.get_doc(party_id) if party_id else None
+    doc = ctx.parties.get_doc(party_id, READ) if party_id else None
     if doc is None or not sees(caller, doc):
         raise not_found()
     return doc
 
 
 def batch_get(ctx: Context, caller: Caller, ids: Iterable[str]) -> list[dict[str, Any]]:
-    return [d for d in ctx.parties.get_docs(list(ids)[:500]) if sees(caller, d)]
+    return [d for d in ctx.parties.get_docs(list(ids)[:500], READ_LIGHT) if sees(caller, d)]
 
 
 def update_customer(

@@ -12,6 +12,7 @@ from peyvand_runtime.tehran_time import to_ascii_digits
 from pymongo import ASCENDING
 
 from peyvand_customer.adapters.mapping import stamp
+from peyvand_customer.adapters.parties import SEARCH
 from peyvand_customer.domain import identifiers
 from peyvand_customer.domain.lookup import EMAIL, MOBILE, NAME, SLOTS
 from peyvand_customer.domain.persian import compact_name, name_tokens
@@ -70,14 +71,29 @@ def search(ctx: Context, caller: Caller, query: str, size: int, token: str) -> t
     kind, value = classify(query)
     if kind in ("national_id", "legal_id"):
         key = ctx.parties.key_for_national_id(value) if kind == "national_id" else ctx.parties.key_for_legal_id(value)
-        doc = ctx.parties.find_by_official_key(key)
+        doc = ctx.parties.find_by_official_key(key, SEARCH)
         return ([Hit(doc, kind)] if doc and sees(caller, doc) else []), ""
     if kind in ("mobile", "email"):
-        docs = ctx.parties.find_by_keys([(MOBILE if kind == "mobile" else EMAIL) + value])
+        docs = ctx.parties.find_by_keys([(MOBILE if kind == "mobile" else EMAIL) + value], projection=SEARCH)
         return [Hit(d, kind) for d in docs if sees(caller, d)][:size], ""
-    number = ctx.parties.find_by_number(to_ascii_digits(value).upper()) or ctx.parties.find_by_number(value)
-    hits = [Hit(number, "customer_number")] if number and sees(caller, number) and not token else []
+    number = None if token else _by_number(ctx, value)
+    hits = [Hit(number, "customer_number")] if number and sees(caller, number) else []
     return _name_search(ctx, caller, value, size, token, hits)
+
+
+def _by_number(ctx: Context, text: str) -> dict[str, Any] | None:
+    """The party whose customer number is ``text`` (as typed, or upper-cased with ASCII digits).
+
+    Only the first page looks; a text no customer number can be (spaces, over 64 characters)
+    costs no query, and one that normalisation leaves unchanged costs one, not two.
+    """
+    if len(text) > 64 or any(ch.isspace() for ch in text):
+        return None
+    normalised = to_ascii_digits(text).upper()
+    found = ctx.parties.find_by_number(normalised, SEARCH)
+    if found is None and normalised != text:
+        found = ctx.parties.find_by_number(text, SEARCH)
+    return found
 
 
 def _name_search(ctx: Context, caller: Caller, text: str, size: int, token: str, hits: list[Hit]) -> tuple[list[Hit], str]:
@@ -102,14 +118,23 @@ def _name_search(ctx: Context, caller: Caller, text: str, size: int, token: str,
     mode = str(state.get("m", "whole" if len(tokens) > 1 else "lead"))
     if mode == "whole":
         # "first last…" typed in order is a prefix of the whole-name key (slot 0 only): precise.
-        found, cursor = _walk(ctx, caller, NAME + compact, 1, tokens, compact, size, extra, state, hits)
+        found, cursor = _walk(ctx, caller, NAME + compact, range(1), tokens, compact, size, extra, state, hits)
         if found or cursor or token:
             return hits + found, paging.encode({**cursor, "m": "whole"}) if cursor else ""
+        state, mode = {}, "compact"
+    if mode == "compact":
+        # Several tokens that are one name part typed with spaces or a ZWNJ ("حسین‌زاده",
+        # "محمد رضا"): a prefix of that part's compact key or of a token (slots 1-7), still
+        # precise. Without this step the longest token (a common first name) drives the ranges
+        # and the page may pass over hundreds of parties before it fills.
+        found, cursor = _walk(ctx, caller, NAME + compact, range(1, SLOTS), [compact], compact, size, extra, state, hits)
+        if found or cursor or token:
+            return hits + found, paging.encode({**cursor, "m": "compact"}) if cursor else ""
         state = {}
     # The longest token drives the ranges; the others (and the whole name typed without
     # spaces) filter what it finds.
     lead = max(tokens, key=len) if len(tokens) > 1 else compact
-    found, cursor = _walk(ctx, caller, NAME + lead, SLOTS, tokens, compact, size, extra, state, hits)
+    found, cursor = _walk(ctx, caller, NAME + lead, range(SLOTS), tokens, compact, size, extra, state, hits)
     return hits + found, paging.encode({**cursor, "m": "lead"}) if cursor else ""
 
 
@@ -157,7 +182,7 @@ def _walk(
     ctx: Context,
     caller: Caller,
     prefix: str,
-    slots: int,
+    slots: range,
     tokens: list[str],
     compact: str,
     size: int,
@@ -169,7 +194,7 @@ def _walk(
     key, slot, passed = str(state.get("k", "")), int(state.get("s", -1)), int(state.get("p", 0))
     if key and not key.startswith(prefix):
         raise ValidationError.single("page.page_token", "not a token for this query")
-    readers = [_SlotReader(ctx, i, prefix, (key, slot, passed), extra) for i in range(slots)]
+    readers = [_SlotReader(ctx, i, prefix, (key, slot, passed), extra) for i in slots]
     seen = {h.doc["_id"] for h in hits}
     found: list[Hit] = []
     walked = 0
@@ -192,9 +217,9 @@ def _walk(
             found.append(Hit(doc, "name"))
 
 
-def _first_match(doc: dict[str, Any], prefix: str, key: str, slot: int, slots: int) -> bool:
+def _first_match(doc: dict[str, Any], prefix: str, key: str, slot: int, slots: range) -> bool:
     """True if (key, slot) is the party's first position in the merge order (so it is answered once)."""
-    for i in range(slots):
+    for i in slots:
         other = doc.get(f"k{i}")
         if other and other.startswith(prefix) and (other, i) < (key, slot):
             return False
