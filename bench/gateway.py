@@ -190,7 +190,20 @@ class _HttpPool:
         return await asyncio.wait_for(self._get(path), self.timeout)
 
     async def _get(self, path: str) -> tuple[int, bytes]:
-        reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection("127.0.0.1", self.port)
+        if self.idle:
+            reader, writer = self.idle.pop()
+            try:
+                return await self._exchange(reader, writer, path)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                # A kept-alive connection the server closed while it sat idle (uvicorn closes
+                # after 5 s): nothing of the answer came back, so send again on a new one, as
+                # every HTTP client does for an idempotent GET. A new connection failing counts.
+                if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                    raise
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return await self._exchange(reader, writer, path)
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> tuple[int, bytes]:
         try:
             writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
             head = await reader.readuntil(b"\r\n\r\n")
