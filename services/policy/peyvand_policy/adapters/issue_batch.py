@@ -4,15 +4,19 @@ An issue prepares everything on its own request thread (policy number, the polic
 with its ``policy.issued`` envelope, the quote's compare-and-set) and submits it; one flush
 then writes a whole batch with, in this order:
 
-1. one ``bulk_write`` of party-link upserts (a link may exist without its policy; readers
-   re-check the policy — the order ``PolicyRepository.link_parties`` already keeps);
+1. one unordered ``insert_many`` of the party links (a link may exist without its policy;
+   readers re-check the policy — the order ``PolicyRepository.link_parties`` already keeps).
+   A link's ``_id`` is ``customer|policy``: a duplicate key means a retry after a crash already
+   wrote it, and is ignored (what the ``$setOnInsert`` upsert did, at ~0.08 ms less store time
+   per link on nx-27017);
 2. one unordered ``insert_many`` of the policies, each document carrying its outbox
    envelope (ADR 0003: state and event in one document write). A duplicate key (the quote was
    issued meanwhile, by a racing retry or another replica) fails that item alone with
    ``DuplicateKeyError``; the others are stored;
 3. one unordered ``bulk_write`` of the quotes' compare-and-set (open → used) for the stored
-   policies; a quote that did not match (someone finished it) is reported to its caller,
-   who finishes it idempotently;
+   policies, setting only what ``Quote.mark_used`` changes (status, policy id, version: the
+   rest of a quote at its loaded version is what is stored); a quote that did not match
+   (someone finished it) is reported to its caller, who finishes it idempotently;
 4. one ``$inc`` of the status counter per product for the stored policies.
 
 If a store call fails, every caller of the batch gets STORE_UNAVAILABLE. Each policy
@@ -36,6 +40,7 @@ from peyvand_runtime import outbox
 from peyvand_runtime.group_commit import GroupCommit, Pending, insert_many_errors
 from pymongo import UpdateOne
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from peyvand_policy.adapters.documents import PARTIES, POLICIES, QUOTES, STATS
 from peyvand_policy.adapters.mapping import policy_fields, quote_fields, quote_from_doc
@@ -53,7 +58,7 @@ class IssueWrite:
     policy_id: str
     product_code: str
     status: str
-    links: list[UpdateOne]
+    links: list[dict[str, Any]]
     document: dict[str, Any]
     quote_id: str
     quote_version: int
@@ -73,11 +78,11 @@ def prepare_issue(policy: Policy, quote: Quote, now: dt.datetime, extra: dict[st
         raise ValueError(f"aggregate fields may not set {sorted(clash)}")
     pending = outbox.envelopes(policy.pull_events(), PRODUCER, now, 1)
     document = {**fields, "_id": policy.id, "version": 1, outbox.OUTBOX: pending, outbox.PENDING: 1 if pending else 0}
-    links = [UpdateOne({"_id": f"{customer_id}|{policy.id}"}, {"$setOnInsert": {"customer_id": customer_id, "policy_id": policy.id}},
-                       upsert=True) for customer_id in dict.fromkeys((policy.holder_id, *policy.insured_ids))]
+    links = [{"_id": f"{customer_id}|{policy.id}", "customer_id": customer_id, "policy_id": policy.id}
+             for customer_id in dict.fromkeys((policy.holder_id, *policy.insured_ids))]
     quote.pull_events()
     return IssueWrite(policy.id, policy.product_code, policy.status, links, document, quote.id, quote.version,
-                      {**quote_fields(quote), "version": quote.version + 1})
+                      {"status": quote.status, "policy_id": quote.policy_id, "version": quote.version + 1})
 
 
 class IssueCommitter:
@@ -97,7 +102,10 @@ class IssueCommitter:
 
     def _flush(self, batch: Sequence[Pending[IssueWrite]]) -> list[object]:
         writes = [p.item for p in batch]
-        self.parties.bulk_write([op for w in writes for op in w.links], ordered=False)
+        links = [link for w in writes for link in w.links]
+        for error in insert_many_errors(self.parties, links).values():
+            if not isinstance(error, DuplicateKeyError):
+                raise error  # not "already linked": the whole batch fails (STORE_UNAVAILABLE / INTERNAL)
         outcomes: list[object] = [None] * len(writes)
         for index, error in insert_many_errors(self.policies, [w.document for w in writes]).items():
             outcomes[index] = error

@@ -7,11 +7,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from peyvand_runtime.group_commit import BatchedGet
 from peyvand_runtime.identity import current_caller_or_none
 from peyvand_runtime.tehran_time import tehran_date, utc_now
 from pymongo.database import Database
 from ulid import ULID
 
+from peyvand_policy.adapters.customer_refs import CUSTOMER_REFS
 from peyvand_policy.adapters.issue_batch import IssueCommitter, QuoteInserts
 from peyvand_policy.adapters.repositories import PolicyNumbers, PolicyRepository, QuoteRepository
 
@@ -27,6 +29,7 @@ class PolicyServices:
     numbers: PolicyNumbers = field(init=False)
     issues: IssueCommitter = field(init=False)
     new_quotes: QuoteInserts = field(init=False)
+    customer_refs: BatchedGet = field(init=False)  # the projection's reads for scope checks, grouped
 
     def __post_init__(self) -> None:
         self.policies = PolicyRepository(self.database)
@@ -34,6 +37,7 @@ class PolicyServices:
         self.numbers = PolicyNumbers(self.database)
         self.issues = IssueCommitter(self.database)
         self.new_quotes = QuoteInserts(self.database)
+        self.customer_refs = BatchedGet("policy_customer_refs", self.database[CUSTOMER_REFS])
 
     def now(self) -> dt.datetime:
         return self.clock()
