@@ -34,7 +34,10 @@ class PortPlan:
     """Ports for one stack; ``make run`` uses the fixed defaults, tests ask for free ones."""
 
     gateway_http: int = 8000
-    grpc: dict[str, int] = field(default_factory=lambda: {"customer": 50051, "policy": 50052, "ticketing": 50053, "campaign": 50054})
+    # Below Linux's ephemeral range (32768–60999): with 5005x an outgoing connection of any
+    # process on the machine could hold the port at the moment a server binds it (seen once).
+    # Containers keep 50051 (their own network namespace, deploy/).
+    grpc: dict[str, int] = field(default_factory=lambda: {"customer": 7051, "policy": 7052, "ticketing": 7053, "campaign": 7054})
     metrics_base: int = 9101
 
     metrics_ports: list[int] | None = None
