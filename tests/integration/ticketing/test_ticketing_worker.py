@@ -40,10 +40,14 @@ def _wait(predicate: Callable[[], bool], what: str, stack: Stack, timeout: float
     raise AssertionError(f"timed out waiting for {what}\n{stack['ticketing-worker'].log_tail(30)}")
 
 
-def test_worker_dedups_renewal_tasks_projects_customers_and_repoints_merges(server, isolated) -> None:  # type: ignore[no-untyped-def]
+def _worker_stack(isolated) -> Stack:  # type: ignore[no-untyped-def]
     plan = PortPlan.on_free_ports()
     specs = [s for s in process_specs(plan) if s.name == "ticketing-worker"]
-    stack = Stack(specs, isolated.env(HOLIDAY_SEED_YEARS="none", CONSUMER_RETRY_DELAY_MS="100"), plan, isolated.tmp / "logs")
+    return Stack(specs, isolated.env(HOLIDAY_SEED_YEARS="none", CONSUMER_RETRY_DELAY_MS="100"), plan, isolated.tmp / "logs")
+
+
+def test_worker_dedups_renewal_tasks_projects_customers_and_repoints_merges(server, isolated) -> None:  # type: ignore[no-untyped-def]
+    stack = _worker_stack(isolated)
     db = server.ctx.db
     try:
         stack.start("ticketing-worker")
@@ -92,9 +96,7 @@ def test_worker_dedups_renewal_tasks_projects_customers_and_repoints_merges(serv
 
 
 def test_worker_moves_tickets_and_tasks_with_a_reassigned_customer(server, isolated) -> None:  # type: ignore[no-untyped-def]
-    plan = PortPlan.on_free_ports()
-    specs = [s for s in process_specs(plan) if s.name == "ticketing-worker"]
-    stack = Stack(specs, isolated.env(HOLIDAY_SEED_YEARS="none", CONSUMER_RETRY_DELAY_MS="100"), plan, isolated.tmp / "logs")
+    stack = _worker_stack(isolated)
     db = server.ctx.db
     try:
         stack.start("ticketing-worker")
