@@ -20,7 +20,8 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from peyvand_policy.adapters.documents import ensure_indexes
-from peyvand_policy.adapters.repositories import PolicyRepository, QuoteRepository, next_policy_number
+from peyvand_policy.adapters.numbers import next_policy_number
+from peyvand_policy.adapters.repositories import PolicyRepository, QuoteRepository
 from peyvand_policy.domain.numbering import is_branch_code
 from peyvand_policy.domain.policy import Policy
 from peyvand_policy.domain.products import get_product

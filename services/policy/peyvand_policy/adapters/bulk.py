@@ -20,7 +20,8 @@ from pymongo.errors import BulkWriteError
 
 from peyvand_policy.adapters.documents import PARTIES, POLICIES, STATS
 from peyvand_policy.adapters.mapping import policy_fields
-from peyvand_policy.adapters.repositories import count_status_change
+from peyvand_policy.adapters.repositories import party_links
+from peyvand_policy.adapters.status_counts import count_status_change
 from peyvand_policy.domain.policy import Policy
 
 PAGE = 5_000
@@ -45,18 +46,19 @@ def insert_policies_bulk(database: Database, policies: Iterable[Policy], now: dt
     links: list[dict[str, Any]] = []
     for policy in policies:
         policy.pull_events()
-        links += [{"_id": f"{c}|{policy.id}", "customer_id": c, "policy_id": policy.id}
-                  for c in dict.fromkeys((policy.holder_id, *policy.insured_ids))]
+        links += party_links(policy)
         page.append({"_id": policy.id, **policy_fields(policy), "version": 1, "outbox": [], "outbox_pending": 0,
                      "created_at": now, "updated_at": now})
         if len(page) >= PAGE:
-            _insert(database[PARTIES], links)  # links first: a policy never lacks its links
+            if links:
+                _insert(database[PARTIES], links)  # links first: a policy never lacks its links
             inserted += _insert(collection, page)
             page, links = [], []
             if progress is not None:
                 progress(inserted)
     if page:
-        _insert(database[PARTIES], links)
+        if links:
+            _insert(database[PARTIES], links)
         inserted += _insert(collection, page)
         if progress is not None:
             progress(inserted)

@@ -40,7 +40,3 @@ def apply_snapshot(database: Database, snapshot: dict[str, Any]) -> bool:
 
 def mark_merged(database: Database, merged_id: str, survivor_id: str) -> None:
     database[CUSTOMER_REFS].update_one({"_id": merged_id}, {"$set": {"merged_into": survivor_id, "status": "merged"}}, upsert=True)
-
-
-def get(database: Database, customer_id: str) -> dict[str, Any] | None:
-    return database[CUSTOMER_REFS].find_one({"_id": customer_id})

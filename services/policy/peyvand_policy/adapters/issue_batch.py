@@ -1,30 +1,29 @@
 """Group commit of new-business writes: concurrent IssuePolicy and CreateQuote calls share store calls.
 
 An issue prepares everything on its own request thread (policy number, the policy document
-with its ``policy.issued`` envelope, the quote's compare-and-set) and submits it; one flush
-then writes a whole batch with, in this order:
+with its ``policy.issued`` envelope, its party links) and submits it; one flush then writes a
+whole batch with, in this order:
 
-1. one unordered ``insert_many`` of the party links (a link may exist without its policy;
-   readers re-check the policy — the order ``PolicyRepository.link_parties`` already keeps).
-   A link's ``_id`` is ``customer|policy``: a duplicate key means a retry after a crash already
-   wrote it, and is ignored (what the ``$setOnInsert`` upsert did, at ~0.08 ms less store time
-   per link on nx-27017);
+1. one unordered ``insert_many`` of the party links of insured people other than the holder —
+   none for most policies: the holder is found by the ``holder_id`` index, so usually this call
+   is not made. A link may exist without its policy; readers re-check the policy (the order
+   ``PolicyRepository.link_parties`` keeps). A link's ``_id`` is ``customer|policy``: a
+   duplicate key means a retry after a crash already wrote it, and is ignored;
 2. one unordered ``insert_many`` of the policies, each document carrying its outbox
    envelope (ADR 0003: state and event in one document write). A duplicate key (the quote was
    issued meanwhile, by a racing retry or another replica) fails that item alone with
-   ``DuplicateKeyError``; the others are stored;
-3. one unordered ``bulk_write`` of the quotes' compare-and-set (open → used) for the stored
-   policies, setting only what ``Quote.mark_used`` changes (status, policy id, version: the
-   rest of a quote at its loaded version is what is stored); a quote that did not match
-   (someone finished it) is reported to its caller, who finishes it idempotently;
-4. one ``$inc`` of the status counter per product for the stored policies.
+   ``DuplicateKeyError``; the others are stored.
+
+That insert is the commit point of an issue: the policy id derives from the quote id, and a
+new-business quote is used exactly when its policy exists (``service_layer.quotes.quote_issue_state``),
+so the quote is not rewritten. The stored policies are added to the process's status-counter
+tally (``DeferredStatusCounts``: written about once a second, not once per batch).
 
 If a store call fails, every caller of the batch gets STORE_UNAVAILABLE. Each policy
-document is then either stored whole (with its envelope and links) or absent; a stored one
-whose quote is still open is found by the caller's retry (the policy id derives from the
-quote: duplicate key → the stored policy is answered and its quote finished), exactly as
-after a crash between two writes today. Only the status counters can be left short by the
-batch (``recount_policy_stats`` repairs them, as after a crash).
+document is then either stored whole (with its envelope and links) or absent; the caller's
+retry finds a stored one (duplicate key, or the policy read for a quote not in this process's
+copies) and answers it. Only the status counters can be left short (by the tally not yet
+written when a process dies; ``recount_policy_stats`` repairs them).
 """
 
 from __future__ import annotations
@@ -38,12 +37,13 @@ from typing import Any
 
 from peyvand_runtime import outbox
 from peyvand_runtime.group_commit import GroupCommit, Pending, insert_many_errors
-from pymongo import UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, WriteError
 
 from peyvand_policy.adapters.documents import PARTIES, POLICIES, QUOTES, STATS
 from peyvand_policy.adapters.mapping import policy_fields, quote_fields, quote_from_doc
+from peyvand_policy.adapters.repositories import party_links
+from peyvand_policy.adapters.status_counts import DeferredStatusCounts
 from peyvand_policy.domain.policy import Policy
 from peyvand_policy.domain.quote import Quote
 
@@ -60,43 +60,33 @@ class IssueWrite:
     status: str
     links: list[dict[str, Any]]
     document: dict[str, Any]
-    quote_id: str
-    quote_version: int
-    quote_set: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class IssueOutcome:
-    quote_saved: bool  # False: the quote's compare-and-set did not match (finish it idempotently)
 
 
 def prepare_issue(policy: Policy, quote: Quote, now: dt.datetime, extra: dict[str, Any] | None = None) -> IssueWrite:
-    """The writes of a freshly issued policy and its (now used) quote; pulls the policy's events."""
+    """The writes of a freshly issued policy (its quote, now used in memory, is not rewritten);
+    pulls the policy's and the quote's events."""
     fields = {**policy_fields(policy), **dict(extra or {}), "created_at": now, "updated_at": now}
     clash = outbox.RESERVED_FIELDS.intersection(fields)
     if clash:
         raise ValueError(f"aggregate fields may not set {sorted(clash)}")
     pending = outbox.envelopes(policy.pull_events(), PRODUCER, now, 1)
     document = {**fields, "_id": policy.id, "version": 1, outbox.OUTBOX: pending, outbox.PENDING: 1 if pending else 0}
-    links = [{"_id": f"{customer_id}|{policy.id}", "customer_id": customer_id, "policy_id": policy.id}
-             for customer_id in dict.fromkeys((policy.holder_id, *policy.insured_ids))]
-    quote.pull_events()
-    return IssueWrite(policy.id, policy.product_code, policy.status, links, document, quote.id, quote.version,
-                      {"status": quote.status, "policy_id": quote.policy_id, "version": quote.version + 1})
+    quote.pull_events()  # quotes publish nothing (see QuoteRepository)
+    return IssueWrite(policy.id, policy.product_code, policy.status, party_links(policy), document)
 
 
 class IssueCommitter:
     """One per process and database (on ``PolicyServices``); thread-safe."""
 
-    def __init__(self, database: Database[Any], max_batch: int = MAX_BATCH, linger_seconds: float = 0.0) -> None:
+    def __init__(self, database: Database[Any], max_batch: int = MAX_BATCH, linger_seconds: float = 0.0,
+                 counts_interval: float = 1.0) -> None:
         self.policies = database[POLICIES]
-        self.quotes = database[QUOTES]
         self.parties = database[PARTIES]
-        self.stats = database[STATS]
-        self.commit: GroupCommit[IssueWrite, IssueOutcome] = GroupCommit("policy_issue", self._flush, max_batch=max_batch,
-                                                                         linger_seconds=linger_seconds)
+        self.counts = DeferredStatusCounts(database[STATS], interval=counts_interval)
+        self.commit: GroupCommit[IssueWrite, bool] = GroupCommit("policy_issue", self._flush, max_batch=max_batch,
+                                                                 linger_seconds=linger_seconds)
 
-    def submit(self, write: IssueWrite) -> IssueOutcome:
+    def submit(self, write: IssueWrite) -> bool:
         """Write one issue with whatever else is waiting; ``DuplicateKeyError`` if its policy id or number exists."""
         return self.commit.submit(write)
 
@@ -106,30 +96,27 @@ class IssueCommitter:
         for error in insert_many_errors(self.parties, links).values():
             if not isinstance(error, DuplicateKeyError):
                 raise error  # not "already linked": the whole batch fails (STORE_UNAVAILABLE / INTERNAL)
-        outcomes: list[object] = [None] * len(writes)
-        for index, error in insert_many_errors(self.policies, [w.document for w in writes]).items():
+        outcomes: list[object] = [True] * len(writes)
+        for index, error in insert_errors(self.policies, [w.document for w in writes]).items():
             outcomes[index] = error
-        stored = [i for i, outcome in enumerate(outcomes) if outcome is None]
-        saved = _compare_and_set_quotes(self.quotes, [writes[i] for i in stored])
-        by_product: dict[tuple[str, str], int] = {}
-        for i in stored:
-            key = (writes[i].product_code, writes[i].status)
-            by_product[key] = by_product.get(key, 0) + 1
-            outcomes[i] = IssueOutcome(quote_saved=writes[i].quote_id in saved)
-        for (product, status), count in by_product.items():
-            self.stats.update_one({"_id": f"{status}|{product}"},
-                                  {"$inc": {"count": count}, "$set": {"status": status, "product": product}}, upsert=True)
+        for write, outcome in zip(writes, outcomes, strict=True):
+            if outcome is True:
+                self.counts.add(write.status, write.product_code)
         return outcomes
+
+    def flush_counts(self) -> None:
+        """Write the status counters of the policies issued so far (process stop, tests)."""
+        self.counts.flush()
 
 
 class QuoteInserts:
     """Group commit of new quotes (CreateQuote): one unordered ``insert_many`` per batch.
 
     It also remembers the last ``RECENT`` quotes this process stored (as stored, version 1):
-    IssuePolicy usually follows CreateQuote within seconds, and the copy saves it a read. A
-    copy can only be stale if the quote was issued elsewhere meanwhile, and then the issue's
-    policy insert meets the policy id derived from the quote (duplicate key) and answers the
-    stored policy, and the quote's compare-and-set does not match: nothing is written twice.
+    IssuePolicy usually follows CreateQuote within seconds, and the copy saves it two reads (the
+    quote, and whether its policy exists). A copy can only be stale if the quote was issued
+    elsewhere meanwhile, and then the issue's policy insert meets the policy id derived from the
+    quote (duplicate key) and answers the stored policy: nothing is written twice.
     """
 
     RECENT = 4096
@@ -161,21 +148,19 @@ class QuoteInserts:
 
     def _flush(self, batch: Sequence[Pending[dict[str, Any]]]) -> list[object]:
         outcomes: list[object] = [1] * len(batch)
-        for index, error in insert_many_errors(self.quotes, [p.item for p in batch]).items():
+        for index, error in insert_errors(self.quotes, [p.item for p in batch]).items():
             outcomes[index] = error
         return outcomes
 
 
-
-def _compare_and_set_quotes(quotes: Any, writes: list[IssueWrite]) -> set[str]:
-    """Mark the quotes used (compare-and-set on their loaded version); the ids whose write landed."""
-    if not writes:
-        return set()
-    ops = [UpdateOne({"_id": w.quote_id, "version": w.quote_version}, {"$set": w.quote_set}) for w in writes]
-    result = quotes.bulk_write(ops, ordered=False)
-    if result.matched_count == len(ops):
-        return {w.quote_id for w in writes}
-    stored = {d["_id"]: d for d in quotes.find({"_id": {"$in": [w.quote_id for w in writes]}}, {"version": 1, "policy_id": 1})}
-    return {w.quote_id for w in writes
-            if int((stored.get(w.quote_id) or {}).get("version", 0)) == w.quote_version + 1
-            and (stored.get(w.quote_id) or {}).get("policy_id") == w.policy_id}
+def insert_errors(collection: Any, documents: list[dict[str, Any]]) -> dict[int, Exception]:
+    """``insert_many_errors`` for a flush, with a lone document sent by ``insert_one``: the same
+    ``insert`` command, without pymongo's bulk machinery (with a few concurrent callers most
+    flushes carry one document, and the server process's CPU is what bounds the issue rate)."""
+    if len(documents) != 1:
+        return insert_many_errors(collection, documents)
+    try:
+        collection.insert_one(documents[0])
+    except (DuplicateKeyError, WriteError) as exc:  # that caller's alone; anything else fails the batch
+        return {0: exc}
+    return {}

@@ -1,9 +1,8 @@
-"""Repositories: load and save Policy and Quote aggregates (compare-and-set, outbox), and number counters."""
+"""Repositories: load and save Policy and Quote aggregates (compare-and-set, outbox); numbers are in ``adapters.numbers``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -13,9 +12,9 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from peyvand_policy.adapters.documents import COUNTERS, PARTIES, POLICIES, QUOTES, STATS
+from peyvand_policy.adapters.documents import PARTIES, POLICIES, QUOTES, STATS
 from peyvand_policy.adapters.mapping import day_key, policy_fields, policy_from_doc, quote_fields, quote_from_doc
-from peyvand_policy.domain.numbering import format_policy_number, sequence_key
+from peyvand_policy.adapters.status_counts import count_status_change
 from peyvand_policy.domain.policy import Policy
 from peyvand_policy.domain.quote import Quote
 
@@ -162,24 +161,31 @@ class PolicyRepository:
         return [_loaded(doc) for doc in cursor]
 
     def link_parties(self, policy: Policy) -> None:
-        """Record holder and insured people in ``policy_parties`` BEFORE the policy write: a link
-        may outlive a change (readers re-check the policy), but a policy never lacks one."""
-        links = [UpdateOne({"_id": f"{customer_id}|{policy.id}"}, {"$setOnInsert": {"customer_id": customer_id, "policy_id": policy.id}},
-                           upsert=True) for customer_id in dict.fromkeys((policy.holder_id, *policy.insured_ids))]
-        self.parties.bulk_write(links, ordered=False)
+        """Record the insured people other than the holder in ``policy_parties`` BEFORE the policy
+        write: a link may outlive a change (readers re-check the policy), but a policy never lacks
+        one. The holder needs no link: ``holder_id`` is a scalar with its own index."""
+        links = [UpdateOne({"_id": link["_id"]}, {"$setOnInsert": {"customer_id": link["customer_id"], "policy_id": policy.id}},
+                           upsert=True) for link in party_links(policy)]
+        if links:
+            self.parties.bulk_write(links, ordered=False)
 
-    def candidate_ids_for_customer(self, customer_id: str) -> list[str]:
-        """Policies the customer is or was linked to (check the policy itself for the current roles)."""
-        return [d["policy_id"] for d in self.parties.find({"customer_id": customer_id}, {"policy_id": 1})]
+    def policies_for_customer(self, customer_id: str) -> list[Policy]:
+        """Policies the customer is or was holder or insured on (check the roles on the policy):
+        those held, by the ``holder_id`` index, and those linked in ``policy_parties`` (insured
+        people; links of holders written before the index was read), read by ``_id`` alone.
+
+        ``_id $in`` alone: with an ``$or`` beside it nx-27017 scans the whole collection; an index
+        on the ``insured_ids`` array breaks equality queries there (ADR 0001).
+        """
+        held = {doc["_id"]: doc for doc in self.collection.find({"holder_id": customer_id}, {outbox.OUTBOX: 0})}
+        linked = [d["policy_id"] for d in self.parties.find({"customer_id": customer_id}, {"policy_id": 1}) if d["policy_id"] not in held]
+        if linked:
+            held.update((doc["_id"], doc) for doc in self.collection.find({"_id": {"$in": linked}}, {outbox.OUTBOX: 0}))
+        return [_loaded(doc) for doc in held.values()]
 
     def ids_for_customer(self, customer_id: str) -> list[str]:
         """Policies where the customer is holder or insured now."""
-        candidates = self.candidate_ids_for_customer(customer_id)
-        if not candidates:
-            return []
-        # ``_id $in`` alone: with an ``$or`` beside it nx-27017 scans the whole collection.
-        found = self.collection.find({"_id": {"$in": candidates}}, {"holder_id": 1, "insured_ids": 1})
-        return [d["_id"] for d in found if customer_id == d.get("holder_id") or customer_id in (d.get("insured_ids") or ())]
+        return [p.id for p in self.policies_for_customer(customer_id) if customer_id in (p.holder_id, *p.insured_ids)]
 
     def scan_day(self, term_end: dt.date, projection: Mapping[str, int], page_size: int,
                  extra: Mapping[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
@@ -214,6 +220,12 @@ class PolicyRepository:
 _STORED_STATUS = "_stored_status"
 
 
+def party_links(policy: Policy) -> list[dict[str, str]]:
+    """The ``policy_parties`` rows of a policy: one per insured person who is not the holder."""
+    return [{"_id": f"{customer_id}|{policy.id}", "customer_id": customer_id, "policy_id": policy.id}
+            for customer_id in dict.fromkeys(policy.insured_ids) if customer_id != policy.holder_id]
+
+
 def remember_stored_status(policy: Policy) -> None:
     """After a write made outside ``save``/``add`` (the issue group commit): the status now stored,
     so a later ``save`` moves the status counters from the right row."""
@@ -232,19 +244,6 @@ def _loaded(doc: dict[str, Any]) -> Policy:
     policy = policy_from_doc(doc)
     policy.__dict__[_STORED_STATUS] = policy.status
     return policy
-
-
-def count_status_change(stats: Any, product_code: str, old: str | None, new: str, by: int = 1) -> None:
-    """Keep ``policy_stats`` (one row per status and product) in step with policy writes.
-
-    Counting on the embedded store with ``$group`` or a filtered count is a full scan (75 s
-    at 100k policies), so the gauge reads these counters instead. They are bumped after the
-    policy write succeeded: a crash in between can leave a count off by one, which
-    ``recount_policy_stats`` repairs offline.
-    """
-    if old is not None:
-        stats.update_one({"_id": f"{old}|{product_code}"}, {"$inc": {"count": -by}, "$set": {"status": old, "product": product_code}}, upsert=True)
-    stats.update_one({"_id": f"{new}|{product_code}"}, {"$inc": {"count": by}, "$set": {"status": new, "product": product_code}}, upsert=True)
 
 
 class QuoteRepository:
@@ -295,47 +294,3 @@ class QuoteRepository:
     def save(self, quote: Quote, now: dt.datetime) -> None:
         quote.pull_events()
         quote.version = outbox.update_versioned(self.collection, quote.id, quote.version, quote_fields(quote), [], PRODUCER, now)
-
-
-def next_policy_number(database: Database, branch_code: str, issue_date: dt.date) -> str:
-    """The next number of the branch and Jalali year: one atomic ``$inc`` on an upserted counter.
-
-    Numbers are unique and increasing per branch and year; a number taken by a request that
-    then failed is not reused (gaps are allowed).
-    """
-    key = sequence_key(branch_code, issue_date)
-    doc = database[COUNTERS].find_one_and_update(
-        {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=pymongo.ReturnDocument.AFTER
-    )
-    return format_policy_number(branch_code, issue_date, int(doc["seq"]))
-
-
-class PolicyNumbers:
-    """New-business numbers handed out from blocks reserved per branch and Jalali year.
-
-    One ``$inc`` of ``block`` on the same counter ``next_policy_number`` uses reserves the
-    block; numbers come from memory after that (thread-safe). Numbers stay unique and, within
-    this process, increasing in issue order. The rest of a block is never reused when the
-    process stops (a gap), and with several server processes each draws from its own block,
-    so numbers of different processes interleave out of issue order.
-    """
-
-    def __init__(self, database: Database[Any], block: int = 20) -> None:
-        self.counters = database[COUNTERS]
-        self.block = block
-        self._lock = threading.Lock()
-        self._ranges: dict[str, tuple[int, int]] = {}  # counter key -> (next, end exclusive)
-
-    def next(self, branch_code: str, issue_date: dt.date) -> str:
-        key = sequence_key(branch_code, issue_date)
-        with self._lock:
-            nxt, end = self._ranges.get(key, (0, 0))
-            if nxt >= end:
-                doc = self.counters.find_one_and_update(
-                    {"_id": key}, {"$inc": {"seq": self.block}}, upsert=True, return_document=pymongo.ReturnDocument.AFTER) or {}
-                end = int(doc["seq"]) + 1
-                nxt = end - self.block
-            self._ranges[key] = (nxt + 1, end)
-        return format_policy_number(branch_code, issue_date, nxt)
-
-

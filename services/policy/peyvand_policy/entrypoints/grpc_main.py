@@ -15,7 +15,9 @@ def main() -> None:
     settings = GrpcServerSettings()
     database = store.connect("policy", settings)
     ensure_indexes(database)
-    serve("policy", settings, add_servicers(PolicyServices(database)), readiness=lambda: store.store_is_reachable(database))
+    services = PolicyServices(database)
+    serve("policy", settings, add_servicers(services), readiness=lambda: store.store_is_reachable(database))
+    services.issues.flush_counts()  # the status counters of the last second's issues
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from ulid import ULID
 
 from peyvand_policy.adapters.customer_refs import CUSTOMER_REFS
 from peyvand_policy.adapters.issue_batch import IssueCommitter, QuoteInserts
-from peyvand_policy.adapters.repositories import PolicyNumbers, PolicyRepository, QuoteRepository
+from peyvand_policy.adapters.numbers import PolicyNumbers
+from peyvand_policy.adapters.repositories import PolicyRepository, QuoteRepository
 
 
 @dataclass

@@ -13,7 +13,7 @@ from peyvand_policy.domain.products import PRODUCTS
 from peyvand_policy.domain.quote import Quote
 from peyvand_policy.domain.rating import term_end_for
 from peyvand_policy.service_layer import metrics
-from peyvand_policy.service_layer.context import PolicyServices
+from peyvand_policy.service_layer.context import PolicyServices, policy_id_for_quote
 from peyvand_policy.service_layer.scope import owner_for_new_business, require_visible_customers, visible_quote
 
 
@@ -62,4 +62,14 @@ def create_quote(services: PolicyServices, command: CreateQuote) -> Quote:
 
 
 def get_quote(services: PolicyServices, quote_id: str) -> Quote:
-    return visible_quote(services, quote_id)
+    return quote_issue_state(services, visible_quote(services, quote_id))
+
+
+def quote_issue_state(services: PolicyServices, quote: Quote) -> Quote:
+    """A new-business quote as callers see it: ``used`` by its policy once that policy exists (the
+    issue writes only the policy; see ``issue_policy``). Renewal quotes carry their own mark."""
+    if quote.status == "open" and quote.renewal_of is None:
+        policy_id = policy_id_for_quote(quote.id)
+        if services.policies.collection.find_one({"_id": policy_id}, {"_id": 1}) is not None:
+            quote.status, quote.policy_id = "used", policy_id
+    return quote

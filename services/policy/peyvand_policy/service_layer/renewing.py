@@ -23,7 +23,7 @@ from __future__ import annotations
 from peyvand_runtime.domain import InvalidTransition, ValidationError, VersionConflict
 from pymongo.errors import DuplicateKeyError
 
-from peyvand_policy.adapters.repositories import next_policy_number
+from peyvand_policy.adapters.numbers import next_policy_number
 from peyvand_policy.domain.policy import Policy
 from peyvand_policy.service_layer import metrics
 from peyvand_policy.service_layer.context import PolicyServices, actor, policy_id_for_quote
