@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from peyvand_customer.domain.lookup import SLOTS
+from peyvand_customer.domain.lookup import LAYOUT, SLOTS
 
 PARTIES = "parties"
 TIMELINE = "timeline"
@@ -44,7 +44,30 @@ def drop_deferrable_indexes(db: Database) -> list[str]:
     return dropped
 
 
+# ``{_id: LOOKUP_LAYOUT, v: n}`` in COUNTERS: the slot layout every party of the book is in
+# (domain/lookup.py). A book without the marker was written before layouts were numbered (1),
+# unless it is empty (then every party will be written in the current layout).
+LOOKUP_LAYOUT = "lookup_layout"
+
+
+def lookup_layout(db: Database) -> int:
+    doc = db[COUNTERS].find_one({"_id": LOOKUP_LAYOUT})
+    return int(doc["v"]) if doc else 1
+
+
+def set_lookup_layout(db: Database, version: int) -> None:
+    db[COUNTERS].update_one({"_id": LOOKUP_LAYOUT}, {"$set": {"v": version}}, upsert=True)
+
+
+def ensure_lookup_layout(db: Database) -> None:
+    """Mark a book that has no layout marker: the current layout if it is empty, else 1."""
+    if db[COUNTERS].find_one({"_id": LOOKUP_LAYOUT}) is None:
+        version = LAYOUT if db[PARTIES].estimated_document_count() == 0 else 1
+        db[COUNTERS].update_one({"_id": LOOKUP_LAYOUT}, {"$setOnInsert": {"v": version}}, upsert=True)
+
+
 def ensure_indexes(db: Database) -> None:
+    ensure_lookup_layout(db)
     parties = db[PARTIES]
     for name, unique in PARTY_INDEXES:
         parties.create_index([(name, ASCENDING)], unique=unique, name=f"{name}_1")

@@ -20,7 +20,7 @@ from peyvand_runtime import identity, logs
 from peyvand_runtime.store import connect
 
 from peyvand_customer.adapters.schema import ensure_indexes
-from peyvand_customer.service_layer import duplicate_scan, exports, imports
+from peyvand_customer.service_layer import duplicate_scan, exports, imports, migrations
 from peyvand_customer.service_layer.context import Context
 from peyvand_customer.settings import CustomerGrpcSettings
 
@@ -94,6 +94,23 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_keys(args: argparse.Namespace) -> int:
+    ctx = _context()
+    last = [0.0]
+
+    def progress(stats: migrations.MigrationStats) -> None:
+        if stats.seconds - last[0] >= 15:
+            last[0] = stats.seconds
+            print(f"read={stats.read} rewritten={stats.rewritten} rate={stats.read / stats.seconds:.0f} rows/s", file=sys.stderr, flush=True)
+
+    stats = migrations.migrate_lookup_keys(ctx, page=args.page, progress=progress)
+    print(
+        f"done read={stats.read} rewritten={stats.rewritten} skipped_changed={stats.skipped_changed} seconds={stats.seconds:.1f} layout=2",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="peyvand_customer.entrypoints.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("scan-duplicates", help="find likely duplicate customers across the whole book")
     p.add_argument("--threshold", type=int, default=85)
     p.set_defaults(run=cmd_scan)
+    p = sub.add_parser("migrate-lookup-keys", help="rewrite every party's lookup slots in the current layout (once, after deploying it)")
+    p.add_argument("--page", type=int, default=2000)
+    p.set_defaults(run=cmd_migrate_keys)
     args = parser.parse_args(argv)
     with identity.bound(CLI_CALLER):
         return int(args.run(args))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from pymongo import ASCENDING
 from peyvand_customer.adapters.mapping import stamp
 from peyvand_customer.adapters.parties import SEARCH
 from peyvand_customer.domain import identifiers
-from peyvand_customer.domain.lookup import EMAIL, MOBILE, NAME, SLOTS
+from peyvand_customer.domain.lookup import EMAIL, MOBILE, NAME
 from peyvand_customer.domain.persian import compact_name, name_tokens
 from peyvand_customer.service_layer import paging
 from peyvand_customer.service_layer.context import Context, scoped_queries, sees
@@ -24,7 +25,7 @@ MIN_NAME_PREFIX = 1
 # with what it has and a cursor: bounds the latency of a page.
 MAX_SCANNED = 1000
 # Rows a slot reads at first, and at most per read once it keeps being consumed.
-FIRST_BATCH, MAX_BATCH = 3, 50
+FIRST_BATCH, MAX_BATCH = 2, 50
 # Writes commit within milliseconds of their ``updated_at``; holding the sync horizon this far
 # behind "now" keeps a slow writer's change from slipping behind a client's token.
 CHANGES_SETTLE = dt.timedelta(seconds=2)
@@ -116,6 +117,8 @@ def _name_search(ctx: Context, caller: Caller, text: str, size: int, token: str,
     state = paging.decode(token)
     extra = {"agent_id": caller.agent_id} if caller.role == "agent" else {}
     mode = str(state.get("m", "whole" if len(tokens) > 1 else "lead"))
+    # The slots a name key may be in: 0-3 (layout 2), all eight while the book is not migrated.
+    names = ctx.parties.name_slots()
     if mode == "whole":
         # "first last…" typed in order is a prefix of the whole-name key (slot 0 only): precise.
         found, cursor = _walk(ctx, caller, NAME + compact, range(1), tokens, compact, size, extra, state, hits)
@@ -124,26 +127,28 @@ def _name_search(ctx: Context, caller: Caller, text: str, size: int, token: str,
         state, mode = {}, "compact"
     if mode == "compact":
         # Several tokens that are one name part typed with spaces or a ZWNJ ("حسین‌زاده",
-        # "محمد رضا"): a prefix of that part's compact key or of a token (slots 1-7), still
+        # "محمد رضا"): a prefix of the name from a later token on (the other name slots), still
         # precise. Without this step the longest token (a common first name) drives the ranges
         # and the page may pass over hundreds of parties before it fills.
-        found, cursor = _walk(ctx, caller, NAME + compact, range(1, SLOTS), [compact], compact, size, extra, state, hits)
+        found, cursor = _walk(ctx, caller, NAME + compact, range(1, names.stop), [compact], compact, size, extra, state, hits)
         if found or cursor or token:
             return hits + found, paging.encode({**cursor, "m": "compact"}) if cursor else ""
         state = {}
     # The longest token drives the ranges; the others (and the whole name typed without
     # spaces) filter what it finds.
     lead = max(tokens, key=len) if len(tokens) > 1 else compact
-    found, cursor = _walk(ctx, caller, NAME + lead, range(SLOTS), tokens, compact, size, extra, state, hits)
+    found, cursor = _walk(ctx, caller, NAME + lead, names, tokens, compact, size, extra, state, hits)
     return hits + found, paging.encode({**cursor, "m": "lead"}) if cursor else ""
 
 
 class _SlotReader:
-    """One slot's range read in small, growing batches from a position (the store spends about a
-    millisecond per document it returns, so a page reads little more than it shows)."""
+    """One slot's range read in batches from a position: a small first batch, then as many rows
+    as the page may still take (``need()``), at least double the last batch (every store read
+    costs about three returned documents, so a page reads little more than it shows in few reads)."""
 
-    def __init__(self, ctx: Context, slot: int, prefix: str, cursor: tuple[str, int, int], extra: dict[str, Any]) -> None:
-        self.ctx, self.slot, self.extra = ctx, slot, extra
+    def __init__(self, ctx: Context, slot: int, prefix: str, cursor: tuple[str, int, int], extra: dict[str, Any], need: Callable[[], int]) -> None:
+        self.ctx, self.slot, self.extra, self.need = ctx, slot, extra, need
+        self.reads = 0
         self.end = prefix + "\uffff"
         key, cursor_slot, passed = cursor
         if not key:
@@ -166,6 +171,9 @@ class _SlotReader:
 
     def _fill(self) -> None:
         bound = {"$gt" if self.strict else "$gte": self.key, "$lt": self.end}
+        if self.reads:
+            self.batch = min(max(self.batch * 2, self.need()), MAX_BATCH)
+        self.reads += 1
         docs = self.ctx.parties.slot_range(self.slot, bound, self.skip, self.batch, self.extra)
         field = f"k{self.slot}"
         for doc in docs:
@@ -175,7 +183,6 @@ class _SlotReader:
             self.buffer.append((key, self.slot, self.skip, doc))
             self.skip += 1  # the next read starts after this party (``$gte key`` skipping the ones passed)
         self.done = len(docs) < self.batch
-        self.batch = min(self.batch * 2, MAX_BATCH)
 
 
 def _walk(
@@ -194,9 +201,9 @@ def _walk(
     key, slot, passed = str(state.get("k", "")), int(state.get("s", -1)), int(state.get("p", 0))
     if key and not key.startswith(prefix):
         raise ValidationError.single("page.page_token", "not a token for this query")
-    readers = [_SlotReader(ctx, i, prefix, (key, slot, passed), extra) for i in slots]
     seen = {h.doc["_id"] for h in hits}
     found: list[Hit] = []
+    readers = [_SlotReader(ctx, i, prefix, (key, slot, passed), extra, lambda: size - len(found) + 1) for i in slots]
     walked = 0
     while True:
         heads = [(head, reader) for reader in readers if (head := reader.head()) is not None]
