@@ -9,6 +9,9 @@ Set-up (stated, because it is not the production path):
   ``policy_facts`` at version 2 and 200 agents are bulk-inserted into the campaign database
   directly (``insert_many``), as if ``customer.created`` / ``policy.issued`` /
   ``org.agent_changed`` had been consumed earlier; the measured path starts at the broker;
+  the events are version 3 of those version-2 facts and bring only the renewal quote as new,
+  so the worker carries the quote on each delivery and leaves the fact write out (ADR 0013; a
+  fact with a version gap or another changed field would be written);
 - consent mix: 85 % no explicit consent (service SMS allowed by default), 12 % explicit grants
   (service + marketing SMS), 3 % revoked service SMS — those get a *skipped* delivery and no SMS,
   so the expected SMS count is N minus them (checked: none of them reaches the provider);

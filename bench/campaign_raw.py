@@ -1,14 +1,16 @@
 """The campaign suite's store baseline: what the renewal pipeline asks of nx-27017 per notice,
 issued by pymongo alone (no broker, no worker, no HTTP), with the documents the pipeline writes.
 
-Per batch of 500 events (the worker): inbox ``$in``; policy facts, journeys and profiles ``$in``;
-one bulk version-guarded upsert of the facts; one ``insert_many`` each of deliveries (the
-service's 10 indexes), journeys and inbox ids. Per page of 100 due deliveries (the sender):
-the ``due_ms`` window read (unclaimed only, 2 × the page), one bulk claim, a ``$in`` re-read,
-the journeys (status), profiles and policy facts ``$in`` (re-check and render; agents and
-templates come from the sender's 10 s cache) and one bulk sent mark writing the fields the
-send changed with its outbox envelope (``deliveries_repo.save_many``, as the sender). notices/s = events ÷ wall time of both
-phases, run one after the other.
+Per batch of 500 events (the worker): inbox ``$in``; policy facts, journeys and profiles ``$in``
+(no fact write: the events bring only the renewal quote, which the deliveries carry); one
+``insert_many`` each of deliveries (the service's 10 indexes, each carrying the policy fact it
+renders), journeys and inbox ids. Per page of 100 due deliveries (the sender): the ``due_ms``
+window read (unclaimed only, the page's size), one ``update_many`` claim (version-guarded; all
+won, so no re-read), the journeys (status) and profiles ``$in`` (re-check and render; the policy
+fact rides on the delivery, agents and templates come from the sender's 10 s cache) and one bulk
+sent mark writing the fields the send changed with its outbox envelope
+(``deliveries_repo.save_many``, as the sender). notices/s = events ÷ wall time of both phases,
+run one after the other.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from peyvand_campaign.domain.delivery import Delivery
 from peyvand_campaign.domain.journeys import DEFINITIONS, RENEWAL, Journey
 from peyvand_campaign.service_layer.journeys import journey_id_for
 from peyvand_runtime.inbox import APPLIED
-from pymongo import UpdateOne
 
 NOW = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
 
@@ -37,8 +38,8 @@ def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 500, 
         list(db[APPLIED].find({"_id": {"$in": [f"raw:{p}" for _, p, _ in chunk]}}, {"_id": 1}))
         list(db[POLICY_FACTS].find({"_id": {"$in": [p for _, p, _ in chunk]}}))
         list(db[PROFILES].find({"_id": {"$in": [c for c, _, _ in chunk]}}))
-        db[POLICY_FACTS].bulk_write([UpdateOne({"_id": p, "version": {"$lt": 3}}, {"$set": {"renewal_premium": 41_000_000,
-                                     "renewal_total_premium": 44_690_000, "version": 3}}, upsert=True) for _, p, _ in chunk], ordered=False)
+        # No policy fact write: the events bring only the renewal quote (version 3 of the version-2
+        # facts), which rides on the deliveries (projections_bulk._only_the_quote_is_new).
         found, journeys, deliveries = [], [], []
         for customer, policy, _ in chunk:
             journey = Journey.start(RENEWAL, customer, NOW, policy_id=policy, term_end=dt.date(2026, 7, 10))
@@ -47,7 +48,9 @@ def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 500, 
             (message,) = journey.plan(30, NOW, DEFINITIONS[RENEWAL]).messages
             delivery = Delivery.queue(dedup_key=message.dedup_key, customer_id=customer, channel="sms", purpose="service",
                                       template_id="tpl_raw", now=NOW, send_at=NOW, journey_id=journey.id, policy_id=policy)
-            deliveries.append({**deliveries_repo.to_fields(delivery, {"language": "fa", "waiting_for": "", "window": 30}),
+            policy_fact = {"policy_number": "1000-1404-0000001", "product_code": "MOTOR_TPL", "term_end": "2026-07-10",
+                           "premium": 38_000_000, "renewal_premium": 41_000_000, "renewal_total_premium": 44_690_000, "agent_id": "agt_raw"}
+            deliveries.append({**deliveries_repo.to_fields(delivery, {"language": "fa", "waiting_for": "", "window": 30, "policy": policy_fact}),
                                "_id": delivery.id, "version": 1, "outbox": [], "outbox_pending": 0})
             journeys.append({**journeys_repo.to_fields(journey), "_id": journey.id, "version": 1, "outbox": [], "outbox_pending": 0})
             delivery_ids.append(delivery.id)
@@ -56,18 +59,19 @@ def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 500, 
         db[JOURNEYS].insert_many(journeys, ordered=False)
         db[APPLIED].insert_many([{"_id": f"raw:{p}", "applied_at": NOW} for _, p, _ in chunk], ordered=False)
     now_ms = deliveries_repo.epoch_ms(NOW) + 1000
-    for start in range(0, len(delivery_ids), send_page):
-        list(db[DELIVERIES].find({"due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}})
-             .sort("due_ms", 1).limit(send_page * deliveries_repo.CLAIM_WINDOW))
-        page = delivery_ids[start:start + send_page]
-        db[DELIVERIES].bulk_write([UpdateOne({"_id": d, "status": "queued"}, {"$set": {"claimed_by": "raw", "claimed_until_ms": now_ms + 60_000}})
-                                   for d in page], ordered=False)
-        docs = list(db[DELIVERIES].find({"_id": {"$in": page}}))
-        # What the sender reads per claimed batch to re-check and render (agents and templates come
-        # from its 10 s cache: one $in per expiry, left out here).
+    for _ in range(0, len(delivery_ids), send_page):
+        docs = list(db[DELIVERIES].find({"due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}})
+                    .sort("due_ms", 1).limit(int(send_page * deliveries_repo.CLAIM_WINDOW)))[:send_page]
+        if not docs:
+            break
+        db[DELIVERIES].update_many({"_id": {"$in": [d["_id"] for d in docs]}, "version": 1, "due_ms": {"$lte": now_ms},
+                                    "claimed_until_ms": {"$lt": now_ms}}, {"$set": {"claimed_by": "raw", "claimed_until_ms": now_ms + 60_000}})
+        for doc in docs:
+            doc["claimed_by"], doc["claimed_until_ms"] = "raw", now_ms + 60_000
+        # What the sender reads per claimed batch to re-check and render (the policy fact rides on
+        # the delivery; agents and templates come from its 10 s cache: one $in per expiry, left out here).
         list(db[JOURNEYS].find({"_id": {"$in": [d["journey_id"] for d in docs]}}))
         list(db[PROFILES].find({"_id": {"$in": [d["customer_id"] for d in docs]}}))
-        list(db[POLICY_FACTS].find({"_id": {"$in": [d["policy_id"] for d in docs]}}))
         sent = []
         for doc in docs:
             delivery = deliveries_repo.from_doc(doc)

@@ -284,3 +284,95 @@ def test_a_claimed_batch_reads_its_agents_in_one_go_and_names_each_customers_own
     for i in range(12):
         body = by_number[f"0912{i:07d}"]
         assert (f"Agent{i % 4}" in body) == (i % 4 != 3) and ("مرکز تماس" in body) == (i % 4 == 3)
+
+
+def test_a_claim_reads_once_when_it_wins_everything_and_skips_a_delivery_changed_since_the_read(db: Any, monkeypatch: Any) -> None:
+    people = customers(db, 6)
+    assert renewal_due_batch(db, [due(c) for c in people], NOON, CFG) == {}
+    reads: list[Any] = []
+    real_find = Collection.find
+
+    def counting_find(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.name == DELIVERIES:
+            reads.append(args[0] if args else kwargs.get("filter"))
+        return real_find(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "find", counting_find)
+    claim_for = dt.timedelta(seconds=60)
+    first = deliveries_repo.claim_batch(db, NOON, "me:0", claim_for, 3)
+    assert len(first) == 3 and len(reads) == 1  # the window read only: every claim matched
+    for doc in first:  # what the sender gets is what the store holds
+        stored = db[DELIVERIES].find_one({"_id": doc["_id"]})
+        assert {k: doc[k] for k in ("version", "claimed_by", "claimed_until_ms", "status")} == \
+               {k: stored[k] for k in ("version", "claimed_by", "claimed_until_ms", "status")} == \
+               {"version": 1, "claimed_by": "me:0", "claimed_until_ms": deliveries_repo.epoch_ms(NOON + claim_for), "status": "queued"}
+    # Someone saves one of the remaining deliveries between the window read and the claim
+    # (e.g. a customer merge repointing it): that one is not claimed on the stale read.
+    real_update_many = Collection.update_many
+    changed: list[str] = []
+
+    def save_meanwhile(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.name == DELIVERIES and not changed:
+            target = query["_id"]["$in"][0]
+            db[DELIVERIES].update_one({"_id": target}, {"$set": {"customer_id": people[0]}, "$inc": {"version": 1}})
+            changed.append(target)
+        return real_update_many(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "update_many", save_meanwhile)
+    reads.clear()
+    second = deliveries_repo.claim_batch(db, NOON, "me:1", claim_for, 3)
+    monkeypatch.setattr(Collection, "update_many", real_update_many)
+    assert len(second) == 2 and changed[0] not in {d["_id"] for d in second} and len(reads) == 2  # raced: re-read
+    (again,) = deliveries_repo.claim_batch(db, NOON, "me:2", claim_for, 3)
+    assert again["_id"] == changed[0] and again["version"] == 2 and again["customer_id"] == people[0]
+
+
+def test_the_sender_renders_the_policy_fact_its_delivery_carries(db: Any, sms_provider: Any, monkeypatch: Any) -> None:
+    people = customers(db, 4)
+    events = [due(c) for c in people]
+    assert renewal_due_batch(db, events, NOON, CFG) == {}
+    (doc,) = db[DELIVERIES].find({"customer_id": people[0]})
+    assert doc["policy"]["renewal_total_premium"] == 44_690_000 and doc["policy"]["policy_number"] == "1201-1405-000123"
+    read: list[str] = []
+    real = projections.policies
+
+    def spy(database: Any, policy_ids: list[str]) -> Any:
+        read.extend(policy_ids)
+        return real(database, policy_ids)
+
+    monkeypatch.setattr(projections, "policies", spy)
+    assert drain(sender_ctx(db, sms_provider, [NOON])) == ["sent"] * 4
+    assert read == []  # no policy fact read: each delivery carried its own
+    body = sms_provider.messages[0].message
+    assert "1201-1405-000123" in body or "۱۲۰۱-۱۴۰۵-۰۰۰۱۲۳" in body
+
+
+def test_a_notice_that_only_brings_the_quote_leaves_the_fact_alone_but_every_reader_still_sees_the_quote(db: Any, sms_provider: Any) -> None:
+    from peyvand_campaign.adapters.collections import POLICY_FACTS
+    from peyvand_campaign.service_layer import rendering
+    from peyvand_runtime.identity import service_caller
+
+    people = customers(db, 2)
+    events = [due(c) for c in people]
+    facts = [{"_id": p["policy_id"], "version": 2, **{k: p[k] for k in ("policy_number", "holder_id", "branch_code", "product_code", "term_end")},
+              "agent_id": "", "premium": 38_000_000} for _, p in events]
+    facts[1]["version"] = 1  # a policy event the campaign did not see lies between this fact and the notice (v3)
+    db[POLICY_FACTS].insert_many(facts)
+    assert renewal_due_batch(db, events, NOON, CFG) == {}
+    kept, written = (db[POLICY_FACTS].find_one({"_id": p["policy_id"]}) for _, p in events)
+    assert kept["version"] == 2 and "renewal_total_premium" not in kept  # only the quote was new: no write
+    assert written["version"] == 3 and written["renewal_total_premium"] == 44_690_000  # a version gap: written as before
+    for _, payload in events:
+        (delivery,) = db[DELIVERIES].find({"policy_id": payload["policy_id"]})
+        assert delivery["policy"]["renewal_total_premium"] == 44_690_000
+    # The SMS and a preview for the policy both show the quote.
+    template, _ = catalogue_repo.get_template(db, "renewal.30.sms")
+    links = LinkConfig("http://127.0.0.1:8000", "s", "مرکز تماس", "021-00000000")
+    shown = rendering.preview(db, links, template, caller=service_caller("test"), customer_id=people[0],
+                              policy_id=events[0][1]["policy_id"], language="en", now=NOON)
+    quoted = rendering.preview(db, links, template, caller=service_caller("test"), customer_id=people[1],
+                               policy_id=events[1][1]["policy_id"], language="en", now=NOON)
+    assert shown.message.body == quoted.message.body.replace(events[1][1]["policy_number"], events[0][1]["policy_number"]) \
+        .replace("مشتری 1", "مشتری 0")
+    assert "38,000,000" not in shown.message.body and "44,690,000" in shown.message.body
+    assert drain(sender_ctx(db, sms_provider, [NOON])) == ["sent"] * 2

@@ -21,7 +21,9 @@ from peyvand_campaign.domain.delivery import QUEUED, Delivery
 # on updated documents). Integers compare correctly on every engine.
 NEVER_MS = 2**62
 # A claim looks at this many times ``limit`` of the most overdue unclaimed deliveries (see claim_batch).
-CLAIM_WINDOW = 2
+# 1: the sender threads of one process take turns to claim (``SendContext.claim_lock``), and the
+# window skips deliveries held by anyone, so only a claim racing another process's finds fewer.
+CLAIM_WINDOW = 1
 
 
 def epoch_ms(instant_: dt.datetime) -> int:
@@ -100,33 +102,48 @@ def claim_due(db: Database, now: dt.datetime, holder: str, claim_for: dt.timedel
 
 
 def claim_batch(db: Database, now: dt.datetime, token: str, claim_for: dt.timedelta, limit: int) -> list[dict[str, Any]]:
-    """Claim up to ``limit`` due deliveries in three store calls, whatever the batch size.
+    """Claim up to ``limit`` due deliveries in two store calls (three when a claim was raced).
 
     (1) find the most overdue candidates (unclaimed, or claimed by a sender whose time ran
-    out); (2) one ``bulk_write`` of conditional claims — each update matches only while the
-    delivery is still queued and unclaimed, so of two senders racing for a delivery exactly
-    one update matches; (3) re-read the candidates carrying this batch's own ``token``: those
-    were won. ``token`` must be unique per batch (holder + counter)."""
+    out); (2) one conditional ``update_many`` — it matches a delivery only while it is still
+    unclaimed and at the version read in (1), so of two senders racing for a delivery exactly
+    one matches it. When every claim matched, the documents read in (1) are the claimed ones
+    (only the claim fields changed, and those are set here): no re-read. Otherwise (3) re-read
+    the candidates carrying this batch's own ``token``: those were won. ``token`` must be unique
+    per batch (holder + counter)."""
     now_ms = epoch_ms(now)
-    due = {"status": QUEUED, "due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}}
     # The candidates come from the ``due_ms`` range and the claim check, status checked here: only
     # a queued delivery has a due_ms below NEVER_MS, and with ``status`` in the filter nx-27017
     # plans the query on the status index and reads every queued delivery (~2 s per claim at
     # 80k queued, measured) instead of the first rows of the due_ms index. ``claimed_until_ms``
     # (not indexed) is filtered by the store while it walks the due_ms index, so deliveries other
-    # senders hold right now are not returned at all (explain: SEARCH USING INDEX due_ms); the
-    # window is wider than ``limit`` only for claims racing between this read and the write.
+    # senders hold right now are not returned at all (explain: SEARCH USING INDEX due_ms).
     # No projection here or in the re-read: nx-27017 applies one by deep-copying each document in
     # Python (~40 % of its time on reads, profiled), dearer than returning the whole document.
     window = db[DELIVERIES].find({"due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}})
-    candidates = [d["_id"] for d in window.sort("due_ms", pymongo.ASCENDING).limit(limit * CLAIM_WINDOW)
+    candidates = [d for d in window.sort("due_ms", pymongo.ASCENDING).limit(max(1, int(limit * CLAIM_WINDOW)))
                   if d.get("status") == QUEUED and int(d.get("claimed_until_ms") or 0) < now_ms][:limit]
     if not candidates:
         return []
     until = epoch_ms(now + claim_for)
-    db[DELIVERIES].bulk_write([UpdateOne({"_id": delivery_id, **due}, {"$set": {"claimed_by": token, "claimed_until_ms": until}})
-                               for delivery_id in candidates], ordered=False)
-    won = db[DELIVERIES].find({"_id": {"$in": candidates}})
+    # One ``update_many`` per version read (one in practice: queued deliveries are at version 1
+    # unless something re-saved them). The version makes the claim land only on the document as
+    # read; ``status`` is left out of the filter (with it nx-27017 may plan on the status index):
+    # the window read checked it, and every status change is a versioned save (``to_fields``,
+    # which also moves ``due_ms`` to NEVER_MS for anything not queued).
+    by_version: dict[int, list[str]] = {}
+    for doc in candidates:
+        by_version.setdefault(int(doc["version"]), []).append(doc["_id"])
+    matched = 0
+    for version, ids in by_version.items():
+        matched += db[DELIVERIES].update_many(
+            {"_id": {"$in": ids}, "version": version, "due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}},
+            {"$set": {"claimed_by": token, "claimed_until_ms": until}}).matched_count
+    if matched == len(candidates):
+        for doc in candidates:
+            doc["claimed_by"], doc["claimed_until_ms"] = token, until
+        return candidates  # already in due_ms order
+    won = db[DELIVERIES].find({"_id": {"$in": [d["_id"] for d in candidates]}})
     return sorted((d for d in won if d.get("claimed_by") == token and int(d.get("claimed_until_ms") or 0) == until
                    and d.get("status") == QUEUED), key=lambda d: int(d.get("due_ms") or 0))
 

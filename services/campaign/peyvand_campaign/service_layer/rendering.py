@@ -11,7 +11,9 @@ from peyvand_runtime.identity import Caller, can_see_record
 from peyvand_runtime.tehran_time import tehran_date
 from pymongo.database import Database
 
-from peyvand_campaign.adapters import projections
+from peyvand_campaign.adapters import projections, projections_bulk
+from peyvand_campaign.adapters.collections import DELIVERIES, JOURNEYS
+from peyvand_campaign.domain.journeys import RENEWAL
 from peyvand_campaign.domain.opt_out import make_unsubscribe_token
 from peyvand_campaign.domain.templates import RenderedMessage, Template, placeholders_in, render
 from peyvand_campaign.domain.values import DEFAULT_LANGUAGE, LANGUAGES, MARKETING
@@ -45,6 +47,25 @@ def context_for(db: Database, cfg: LinkConfig, *, customer_id: str, channel: str
 
 def agent_id_for(profile: dict[str, Any], policy: dict[str, Any] | None) -> str:
     return str((policy or {}).get("agent_id") or profile.get("agent_id") or "")
+
+
+def with_carried_quote(db: Database, policy: dict[str, Any]) -> dict[str, Any]:
+    """The fact with the renewal quote of its latest notice: the batch path does not write a quote
+    alone into the fact (projections_bulk), the deliveries planned from the event carry it."""
+    if any(policy.get(name) for name in projections_bulk.QUOTE_FIELDS):
+        return policy
+    newest: dict[str, Any] | None = None
+    for journey in db[JOURNEYS].find({"policy_id": policy["_id"]}):
+        if journey.get("kind") != RENEWAL:
+            continue
+        for doc in db[DELIVERIES].find({"journey_id": journey["_id"]}):
+            carried = doc.get("policy")
+            if isinstance(carried, dict) and any(carried.get(n) for n in projections_bulk.QUOTE_FIELDS) and \
+                    (newest is None or str(doc.get("created_at") or "") > str(newest.get("created_at") or "")):
+                newest = doc
+    if newest is None:
+        return policy
+    return {**policy, **{name: newest["policy"][name] for name in projections_bulk.QUOTE_FIELDS if newest["policy"].get(name)}}
 
 
 def product_name(policy: dict[str, Any], language: str) -> str:
@@ -141,6 +162,8 @@ def preview(db: Database, cfg: LinkConfig, template: Template, *, caller: Caller
     if profile is not None or policy is not None:
         holder_id = customer_id or str((policy or {}).get("holder_id") or "")
         holder = profile or (projections.profile(db, holder_id) if holder_id else None) or {}
+        if policy is not None and "premium" in placeholders_in(template.bodies[used]) + placeholders_in(template.subjects.get(used, "")):
+            policy = with_carried_quote(db, policy)
         real = context_from(cfg, customer_id=holder_id or "cus_preview", channel=template.channel, profile=holder, policy=policy,
                             agent=projections.agent(db, agent_id_for(holder, policy)), now=now, language=used)
     sample = sample_context(cfg, language=used, channel=template.channel, now=now)

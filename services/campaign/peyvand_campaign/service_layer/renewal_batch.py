@@ -3,7 +3,9 @@ a handful of bulk store calls per batch instead of five round trips per event.
 
 Store calls per batch: policy facts (``$in`` read + one bulk version-guarded upsert), journeys by
 their derived id (``$in``), profiles (``$in``), deliveries (one unordered ``insert_many``), new
-journeys (one ``insert_many``) and known ones (one bulk compare-and-set).
+journeys (one ``insert_many``) and known ones (one bulk compare-and-set). Each delivery carries
+the policy fact as this event left it (``policy``: the fields a message renders), so the sender
+does not read the facts again.
 
 The guarantees are those of the one-by-one path (ADR 0013), with the same write order per
 event: the journey's id is fixed first (stored one, else derived from its natural key), its
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from peyvand_runtime.domain import ValidationError, VersionConflict
@@ -72,7 +74,7 @@ def renewal_due_batch(db: Database, events: list[tuple[str, dict[str, Any]]], no
     if not candidates:
         return failures
     today = tehran_date(now)
-    projections_bulk.apply_policies(db, [payload for _, payload, _ in candidates], today)
+    facts = projections_bulk.apply_policies(db, [payload for _, payload, _ in candidates], today)
 
     first: list[tuple[str, dict[str, Any], Journey]] = []
     later: list[tuple[str, dict[str, Any]]] = []
@@ -101,6 +103,11 @@ def renewal_due_batch(db: Database, events: list[tuple[str, dict[str, Any]]], no
         if plan.outcome not in ("planned", "no_step") and not is_new:
             continue  # already done or journey over: nothing to write (the one-by-one path re-saves unchanged)
         item.requests = [journeys.queue_request(journey, message, window) for message in plan.messages]
+        snapshot = projections_bulk.render_snapshot(facts.get(payload["policy_id"]))
+        if snapshot is not None:
+            # The fact as this event left it rides on the delivery: the sender renders from it
+            # instead of reading the policy facts again (profile and journey are still re-read).
+            item.requests = [replace(r, extra={**(r.extra or {}), "policy": snapshot}) for r in item.requests]
         planned.append(item)
 
     outcomes = queue_many(db, [r for item in planned for r in item.requests], now, cfg.weekly_cap)

@@ -74,6 +74,9 @@ class SendContext:
     array_size: int = 100  # messages per provider bulk call (Kavenegar sendarray), for senders that have one
     templates: TtlCache = field(default_factory=TtlCache)  # template id or name -> Template
     agents: TtlCache = field(default_factory=TtlCache)  # agent id -> agent directory entry
+    # The sender threads of one process claim in turn: a claim then never races a sibling's, so
+    # its window can be the claim's size and the claimed documents need no re-read (claim_batch).
+    claim_lock: threading.Lock = field(default_factory=threading.Lock)
     _batches: Iterator[int] = field(default_factory=itertools.count)
 
     def claim_token(self) -> str:
@@ -132,12 +135,14 @@ class _Batch:
         # Whole documents: nx-27017 deep-copies every document it projects (dearer than sending it).
         journeys = {d["_id"]: d for d in ctx.db[JOURNEYS].find({"_id": {"$in": journey_ids}})} if journey_ids else {}
         campaigns = {d["_id"]: d for d in ctx.db[CAMPAIGNS].find({"_id": {"$in": campaign_ids}})} if campaign_ids else {}
-        batch = cls(journeys, campaigns, projections.profiles(ctx.db, ids("customer_id")), projections.policies(ctx.db, ids("policy_id")),
+        # A delivery planned from an event carries the policy fact it was planned with (``policy``,
+        # renewal_batch): only the facts of the others are read.
+        unread = [str(d["policy_id"]) for d in docs if d.get("policy_id") and _carried_policy(d) is None]
+        batch = cls(journeys, campaigns, projections.profiles(ctx.db, ids("customer_id")), projections.policies(ctx.db, unread),
                     claimed={str(d["_id"]): d for d in docs})
         # The agents the messages name: from the short-lived cache, the rest in one ``$in`` read
         # (one find_one per agent, per cache expiry and sender thread, was ~14 % of a sender's time).
-        wanted = {agent_id_for(batch.profiles.get(str(d.get("customer_id") or "")) or {},
-                               batch.policies.get(str(d.get("policy_id") or "")) if d.get("policy_id") else None) for d in docs}
+        wanted = {agent_id_for(batch.profiles.get(str(d.get("customer_id") or "")) or {}, batch.policy_for(d)) for d in docs}
         wanted.discard("")
         missing = []
         for agent_id in wanted:
@@ -152,6 +157,18 @@ class _Batch:
                 batch.agents[agent_id] = found.get(agent_id)
                 ctx.agents.put(agent_id, found.get(agent_id))
         return batch
+
+    def policy_for(self, doc: Mapping[str, object]) -> dict[str, object] | None:
+        """The policy fact a delivery renders: the one it carries, else the one read for the batch."""
+        carried = _carried_policy(doc)
+        if carried is not None:
+            return carried
+        return self.policies.get(str(doc.get("policy_id") or "")) if doc.get("policy_id") else None
+
+
+def _carried_policy(doc: Mapping[str, object]) -> dict[str, object] | None:
+    carried = doc.get("policy")
+    return carried if isinstance(carried, dict) and carried else None
 
 
 def _template(ctx: SendContext, key: str) -> Template:
@@ -179,10 +196,11 @@ def send_batch(ctx: SendContext) -> list[str]:
     calls where the channel's sender has ``send_many``), and record the sent ones in one write.
     An empty list when nothing is due.
 
-    Store calls per batch, not per message: claim (3), journeys + campaigns + profiles +
-    policies (≤ 4), templates and agents from a short-lived cache, sent records (1)."""
+    Store calls per batch, not per message: claim (2; 3 when raced), journeys + campaigns +
+    profiles + policies (≤ 4), templates and agents from a short-lived cache, sent records (1)."""
     now = ctx.clock()
-    docs = deliveries_repo.claim_batch(ctx.db, now, ctx.claim_token(), ctx.claim_for, ctx.batch_size)
+    with ctx.claim_lock:
+        docs = deliveries_repo.claim_batch(ctx.db, now, ctx.claim_token(), ctx.claim_for, ctx.batch_size)
     if not docs:
         return []
     batch = _Batch.load(ctx, docs)
@@ -264,7 +282,7 @@ def _prepare(ctx: SendContext, doc: dict[str, object], batch: _Batch) -> str | _
         return "failed"
     try:
         template = _template(ctx, delivery.template_id)
-        policy = batch.policies.get(delivery.policy_id) if delivery.policy_id else None
+        policy = batch.policy_for(doc) if delivery.policy_id else None
         language = str(doc.get("language") or "fa")
         context = context_from(ctx.links, customer_id=delivery.customer_id, channel=delivery.channel, profile=profile,
                                policy=policy, agent=_agent(ctx, agent_id_for(profile, policy), batch),
