@@ -73,6 +73,14 @@ def test_worker_applies_a_policy_event_delivered_twice_once(api, isolated, stack
     first = stub.ListTimeline(pb.ListTimelineRequest(customer_id=customer.customer_id, page={"page_size": 1}))
     second = stub.ListTimeline(pb.ListTimelineRequest(customer_id=customer.customer_id, page={"page_size": 1, "page_token": first.page.next_page_token}))
     assert [e.kind for e in first.entries] == ["policy_issued"] and [e.kind for e in second.entries] == ["visit"] and not second.page.next_page_token
+    # The profile with its timeline in one call: ListTimeline's first page, continued by ListTimeline.
+    with_timeline = stub.GetCustomer(pb.GetCustomerRequest(customer_id=customer.customer_id, timeline_page_size=1))
+    assert with_timeline.customer.customer_id == customer.customer_id and with_timeline.HasField("timeline_page")
+    assert list(with_timeline.timeline) == list(first.entries) and with_timeline.timeline_page.next_page_token
+    rest = stub.ListTimeline(pb.ListTimelineRequest(customer_id=customer.customer_id, page={"page_size": 5, "page_token": with_timeline.timeline_page.next_page_token}))
+    assert [e.kind for e in rest.entries] == ["visit"]
+    plain = stub.GetCustomer(pb.GetCustomerRequest(customer_id=customer.customer_id))
+    assert not plain.timeline and not plain.HasField("timeline_page")
 
 
 def test_grpc_create_reaches_the_policy_projection(isolated, stack) -> None:  # type: ignore[no-untyped-def]

@@ -46,7 +46,12 @@ class FakeCustomerService(customer_pb2_grpc.CustomerServiceServicer):
 
     def GetCustomer(self, request, context):  # noqa: N802
         _stall(self.profile_delay, context)
-        return customer_pb2.GetCustomerResponse(customer=self._visible(request.customer_id))
+        customer = self._visible(request.customer_id)
+        if request.timeline_page_size <= 0:
+            return customer_pb2.GetCustomerResponse(customer=customer)
+        _stall(self.timeline_delay, context)  # the real service reads the timeline in the same call
+        entries = self.timeline.get(request.customer_id, [])[: request.timeline_page_size]
+        return customer_pb2.GetCustomerResponse(customer=customer, timeline=entries, timeline_page=paging_pb2.PageResponse())
 
     def SearchCustomers(self, request, context):  # noqa: N802
         caller = current_caller()

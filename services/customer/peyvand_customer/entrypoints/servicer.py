@@ -39,7 +39,15 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
 
     def GetCustomer(self, request: pb.GetCustomerRequest, context: Any) -> pb.GetCustomerResponse:
         doc, requested = customers.get_customer(self.ctx, current_caller(), request.customer_id)
-        return pb.GetCustomerResponse(customer=m.customer_from_doc(doc), requested_id=requested)
+        customer = m.customer_from_doc(doc)
+        if request.timeline_page_size <= 0:
+            return pb.GetCustomerResponse(customer=customer, requested_id=requested)
+        # ListTimeline's first page, from the party just read (the scope check is done).
+        size = paging.page_size(request.timeline_page_size)
+        entries, token = timeline.timeline_page(self.ctx, doc["_id"], doc.get("merged_from") or (), size, "")
+        return pb.GetCustomerResponse(
+            customer=customer, requested_id=requested, timeline=[m.timeline_entry(e) for e in entries], timeline_page=PAGE(next_page_token=token)
+        )
 
     def BatchGetCustomers(self, request: pb.BatchGetCustomersRequest, context: Any) -> pb.BatchGetCustomersResponse:
         docs = customers.batch_get(self.ctx, current_caller(), request.customer_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from peyvand_runtime.domain import ValidationError
@@ -71,9 +72,15 @@ def log_interaction(
 def list_timeline(ctx: Context, caller: Caller, customer_id: str, size: int, token: str) -> tuple[list[dict[str, Any]], str]:
     """Newest first; a merged customer's entries show on the survivor."""
     party, _ = resolve_merged(ctx, caller, customer_id)
+    return timeline_page(ctx, party.id, party.merged_from, size, token)
+
+
+def timeline_page(ctx: Context, party_id: str, merged_from: Iterable[str], size: int, token: str) -> tuple[list[dict[str, Any]], str]:
+    """A page of the timeline of a party the caller may see (the caller checked it), with the
+    entries of the parties merged into it: newest first, and the next page's token."""
     state = paging.decode(token)
     docs: list[dict[str, Any]] = []
-    for owner in (party.id, *party.merged_from):  # equality each: ``$in`` would scan on the embedded store
+    for owner in (party_id, *merged_from):  # equality each: ``$in`` would scan on the embedded store
         query: dict[str, Any] = {"customer_id": owner}
         if state:
             at = dt.datetime.fromisoformat(state["at"])

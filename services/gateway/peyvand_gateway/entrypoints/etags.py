@@ -15,8 +15,14 @@ def version_etag(version: int) -> str:
     return f'"v{version}"'
 
 
-def content_etag(body: Any) -> str:
-    raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def json_bytes(body: Any) -> bytes:
+    """``body`` as ``JSONResponse`` renders it (compact UTF-8), so a composed answer is rendered
+    once and both sent and hashed for its ETag. Its keys come in the order the code builds
+    them, so the same content renders to the same bytes."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def content_etag(raw: bytes) -> str:
     return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
 
 

@@ -29,6 +29,8 @@ def main() -> None:
         log_config=None,  # our JSON logs
         access_log=False,  # http_requests_total and our own logs cover it, without raw paths
         proxy_headers=True,
+        loop="uvloop",  # ADR 0019: the C event loop and HTTP parser (pinned in requirements.txt)
+        http="httptools",
         timeout_graceful_shutdown=10,
     )
     server = uvicorn.Server(config)

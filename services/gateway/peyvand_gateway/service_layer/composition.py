@@ -48,6 +48,9 @@ class Part:
     # A second stage: (response, seconds left) → the value; it may start more calls and wait
     # for them within what is left of the deadline. List such parts first.
     then: Callable[[Any, float], Any] | None = None
+    # More values answered by the same call (name → presenter of the response), e.g. the
+    # timeline that comes with the profile: present when the call answered, else degraded with it.
+    also: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
 
 
 @dataclass
@@ -91,6 +94,8 @@ def compose(parts: list[Part], deadline_seconds: float, clock: Callable[[], floa
                 answer.values[part.name] = part.then(response, max(0.0, deadline - clock()))
             else:
                 answer.values[part.name] = part.present(response)
+            for name, present in part.also:
+                answer.values[name] = present(response)
         except BackendError as exc:
             _fail(answer, part, exc)
         except Exception as exc:  # noqa: BLE001 - one bad part must not sink the whole answer
@@ -101,8 +106,10 @@ def compose(parts: list[Part], deadline_seconds: float, clock: Callable[[], floa
 
 
 def _fail(answer: Composed, part: Part, error: BackendError) -> None:
-    answer.degraded.append(part.name)
-    answer.failures[part.name] = error
+    for name in (part.name, *(n for n, _ in part.also)):
+        answer.values.pop(name, None)
+        answer.degraded.append(name)
+        answer.failures[name] = error
     answer.missing_services.add(part.service)
     log.warning(
         "composed part missing", extra={"part": part.name, "service": part.service, "grpc_status": error.details.status_code.name}

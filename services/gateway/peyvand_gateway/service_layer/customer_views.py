@@ -70,23 +70,16 @@ def customer_360(
     tickets_size: int = 20,
     messages_size: int = 10,
 ) -> Composed:
-    """Profile and timeline (customer), policies (policy), open tickets with their SLA state
-    (ticketing) and recent campaign messages (campaign), all at once within the deadline."""
+    """Profile and timeline (customer, one call), policies (policy), open tickets with their SLA
+    state (ticketing) and recent campaign messages (campaign), all at once within the deadline."""
     customer_stub = backends.customer.stub
     parts = [
         Part(
             "profile",
             "customer",
-            lambda t: customer_stub.GetCustomer.future(customer_pb2.GetCustomerRequest(customer_id=customer_id), timeout=t),
+            lambda t: customer_stub.GetCustomer.future(customer_pb2.GetCustomerRequest(customer_id=customer_id, timeline_page_size=timeline_size), timeout=t),
             lambda r: present_customer(r.customer),
-        ),
-        Part(
-            "timeline",
-            "customer",
-            lambda t: customer_stub.ListTimeline.future(
-                customer_pb2.ListTimelineRequest(customer_id=customer_id, page=paging_pb2.PageRequest(page_size=timeline_size)), timeout=t
-            ),
-            lambda r: [present_entry(e) for e in r.entries],
+            also=(("timeline", lambda r: [present_entry(e) for e in r.timeline]),),
         ),
     ]
     if backends.policy is not None:

@@ -13,7 +13,7 @@ from peyvand_runtime.domain import DomainError
 from peyvand_gateway.adapters.backends import call
 from peyvand_gateway.entrypoints import presenters
 from peyvand_gateway.entrypoints.deps import GatewayDep, StaffUser
-from peyvand_gateway.entrypoints.etags import content_etag, matches, parse_if_match, version_etag
+from peyvand_gateway.entrypoints.etags import content_etag, json_bytes, matches, parse_if_match, version_etag
 from peyvand_gateway.entrypoints.metrics import DEGRADED
 from peyvand_gateway.entrypoints.problems import for_backend_error, problem
 from peyvand_gateway.entrypoints.schemas.common import PROBLEM_RESPONSES, Page
@@ -230,10 +230,11 @@ def answer_360(gateway: Any, path: str, customer_id: str, role: str, if_none_mat
         "messages": composed.values.get("messages"),
         "degraded": composed.degraded,
     }
+    raw = json_bytes(body)
     if composed.degraded:
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
-    etag = content_etag(body)
+        return Response(raw, media_type="application/json", headers={"Cache-Control": "no-store"})
+    etag = content_etag(raw)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(body, headers=headers)
+    return Response(raw, media_type="application/json", headers=headers)
