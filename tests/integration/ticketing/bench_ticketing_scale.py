@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from peyvand_devstack.mongo import EmbeddedMongo
 from peyvand_runtime.ids import new_id
@@ -115,7 +116,7 @@ def open_rate(db, calls: int) -> None:  # type: ignore[no-untyped-def]
             stub = ticketing_pb2_grpc.TicketingServiceStub(channel)
             per = calls // threads
 
-            def loop(k: int) -> None:
+            def loop(k: int, stub: Any = stub, per: int = per, threads: int = threads) -> None:
                 for i in range(per):
                     stub.OpenTicket(pb.OpenTicketRequest(type="service_request", category="certificate", channel="web",
                                                          customer_id=customers[(k * per + i) % len(customers)], subject="گواهی عدم خسارت",
