@@ -330,7 +330,11 @@ def start_stack(ctx: Context, env: dict[str, str]) -> Any:
 
     plan = PortPlan.on_free_ports()
     stack = Stack([s for s in process_specs(plan) if s.name in PROCESSES], env, plan, ctx.tmp / "gateway-logs")
-    stack.start(*PROCESSES, timeout=120)
+    try:
+        stack.start(*PROCESSES, timeout=120)
+    except BaseException:
+        stack.stop()  # the ones that did start must not outlive a failed run (seen at 1M, 02:20 UTC)
+        raise
     return stack
 
 
