@@ -43,11 +43,8 @@ def _inc(status: str, product_code: str, by: int) -> UpdateOne:
 def count_status_change(stats: Any, product_code: str, old: str | None, new: str, by: int = 1) -> None:
     """Move ``by`` policies of ``product_code`` from status ``old`` (None: a new policy) to ``new``,
     after the policy write succeeded."""
-    if old is not None:
-        stats.update_one({"_id": row_id(old, product_code)}, {"$inc": {"count": -by}, "$set": {"status": old, "product": product_code}},
-                         upsert=True)
-    stats.update_one({"_id": row_id(new, product_code)}, {"$inc": {"count": by}, "$set": {"status": new, "product": product_code}},
-                     upsert=True)
+    ops = ([_inc(old, product_code, -by)] if old is not None else []) + [_inc(new, product_code, by)]
+    stats.bulk_write(ops)
 
 
 class DeferredStatusCounts:
