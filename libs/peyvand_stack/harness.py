@@ -103,12 +103,25 @@ class Stack:
         return self.processes[name]
 
     def start(self, *names: str, timeout: float = 40) -> None:
+        """Start the named processes (all by default) and wait until each is ready.
+
+        If one fails to start or to get ready, the processes this call started are stopped
+        before the error is raised: a failed start leaves nothing running behind the caller
+        (processes already running before the call are left as they were).
+        """
         chosen = [self.processes[n] for n in (names or tuple(self.processes))]
-        for process in chosen:
-            if not process.alive:
-                process.start()
-        for process in chosen:
-            process.wait_ready(timeout)
+        started: list[StackProcess] = []
+        try:
+            for process in chosen:
+                if not process.alive:
+                    process.start()
+                    started.append(process)
+            for process in chosen:
+                process.wait_ready(timeout)
+        except BaseException:
+            for process in reversed(started):
+                process.stop()
+            raise
 
     def stop(self, *names: str) -> None:
         for process in reversed([self.processes[n] for n in (names or tuple(self.processes))]):
