@@ -44,6 +44,7 @@ STATUS_BY_CODE: Mapping[str, grpc.StatusCode] = MappingProxyType(
         "INTERNAL": _S.INTERNAL,
         "IDEMPOTENCY_KEY_REUSED": _S.ALREADY_EXISTS,
         "PAYLOAD_TOO_LARGE": _S.RESOURCE_EXHAUSTED,
+        "OVERLOADED": _S.RESOURCE_EXHAUSTED,  # not UNAVAILABLE: clients must not retry at once
         # Customer
         "CUSTOMER_NOT_FOUND": _S.NOT_FOUND,
         "CUSTOMER_DUPLICATE": _S.ALREADY_EXISTS,

@@ -41,6 +41,12 @@ class GatewaySettings(ProcessSettings):
     compose_deadline_seconds: float = 0.8
     # Threads serving requests (most of a request's time is spent waiting on backends).
     http_worker_threads: int = 100
+    # Admission control (entrypoints/admission.py): API requests inside the app at once (0 = as
+    # many as ``http_worker_threads``), how long one may wait for a slot, and how many may wait;
+    # beyond that: 503 OVERLOADED with Retry-After.
+    max_concurrent_requests: int = 0
+    admission_wait_seconds: float = 0.5
+    admission_queue: int = 200
     backend_timeout_seconds: float = 3.0
     # argon2id parameters: ``test`` is cheap and allowed only when PEYVAND_ENV=test.
     password_hash_profile: Literal["standard", "test"] = "standard"

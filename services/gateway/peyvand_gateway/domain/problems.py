@@ -25,6 +25,7 @@ HTTP_STATUS_BY_CODE: Mapping[str, int] = MappingProxyType(
         "INTERNAL": 500,
         "IDEMPOTENCY_KEY_REUSED": 409,
         "PAYLOAD_TOO_LARGE": 413,
+        "OVERLOADED": 503,
         # Customer
         "CUSTOMER_NOT_FOUND": 404,
         "CUSTOMER_DUPLICATE": 409,

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from peyvand_gateway.bootstrap import Gateway
 from peyvand_gateway.entrypoints import docs, problems
+from peyvand_gateway.entrypoints.admission import Admission
 from peyvand_gateway.entrypoints.middleware import GatewayMiddleware
 from peyvand_gateway.entrypoints.routers import auth, campaigns, customers, mobile, ops, org, policies, public, tickets
 
@@ -57,5 +58,8 @@ def create_app(gateway: Gateway) -> FastAPI:
         web = importlib.import_module("peyvand_gateway.web")
         if hasattr(web, "install"):
             web.install(app)
-    app.add_middleware(GatewayMiddleware)
+    settings = gateway.settings
+    admission = Admission(settings.max_concurrent_requests or settings.http_worker_threads, settings.admission_wait_seconds,
+                          settings.admission_queue)
+    app.add_middleware(GatewayMiddleware, admission=admission)
     return app

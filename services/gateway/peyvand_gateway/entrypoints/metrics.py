@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests answered, by route template, method and status", ["route", "method", "status"])
 HTTP_DURATION = Histogram(
@@ -13,9 +13,14 @@ HTTP_DURATION = Histogram(
 )
 LOGINS = Counter("peyvand_gateway_logins_total", "Sign-in attempts by outcome", ["outcome"])
 DEGRADED = Counter("peyvand_gateway_degraded_answers_total", "Composed answers missing a part, by the backend that failed", ["missing_service"])
+ADMISSION_IN_FLIGHT = Gauge("peyvand_gateway_requests_in_flight", "API requests inside the application now (admitted, not yet answered)")
+ADMISSION_WAITING = Gauge("peyvand_gateway_requests_waiting", "API requests waiting for admission now")
+SHED_REQUESTS = Counter("peyvand_gateway_shed_requests_total", "API requests refused with 503 OVERLOADED, by reason", ["reason"])
 SYNC_ITEMS = Counter("peyvand_gateway_sync_items_total", "Offline-sync items pushed by the app, by outcome", ["outcome"])
 
 for _outcome in ("ok", "failed", "locked"):
     LOGINS.labels(_outcome)
+for _reason in ("queue_full", "wait_timeout"):
+    SHED_REQUESTS.labels(_reason)
 for _outcome in ("applied", "duplicate", "rejected", "conflict"):
     SYNC_ITEMS.labels(_outcome)

@@ -1,4 +1,5 @@
-"""One pure-ASGI middleware per request: request id, metrics, security headers, last-resort 500.
+"""One pure-ASGI middleware per request: request id, metrics, security headers, admission
+(503 OVERLOADED beyond capacity, see ``admission``), last-resort 500.
 
 Pure ASGI (not BaseHTTPMiddleware) so the correlation id set here is the one the endpoint,
 its worker thread and every gRPC call see.
@@ -14,6 +15,7 @@ from peyvand_runtime import correlation, tracing
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from peyvand_gateway.entrypoints.admission import EXEMPT_PATHS, Admission, Overloaded
 from peyvand_gateway.entrypoints.metrics import HTTP_DURATION, HTTP_REQUESTS
 from peyvand_gateway.entrypoints.problems import problem
 
@@ -45,9 +47,13 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, _TOO_LARGE)
 
 
+_OVERLOADED = "the gateway is at capacity; try again shortly"
+
+
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, admission: Admission | None = None) -> None:
         self.app = app
+        self.admission = admission
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,7 +95,18 @@ class GatewayMiddleware:
             try:
                 if _declared_length(scope) > MAX_BODY_BYTES:
                     raise _BodyTooLarge  # refused before reading a byte of it
-                await self.app(scope, receive_bounded, send_with_headers)
+                admission = self.admission if scope.get("path") not in EXEMPT_PATHS else None
+                if admission is None:
+                    await self.app(scope, receive_bounded, send_with_headers)
+                else:
+                    await admission.acquire()
+                    try:
+                        await self.app(scope, receive_bounded, send_with_headers)
+                    finally:
+                        admission.release()
+            except Overloaded:
+                if not status_holder["sent"]:
+                    await problem(scope.get("path", ""), 503, "OVERLOADED", _OVERLOADED, retry_after=1)(scope, receive, send_with_headers)
             except _BodyTooLarge:
                 if not status_holder["sent"]:
                     response = problem(scope.get("path", ""), 413, "PAYLOAD_TOO_LARGE", _TOO_LARGE)
