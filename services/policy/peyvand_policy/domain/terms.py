@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 import jdatetime
 
@@ -19,6 +20,7 @@ def _jalali_month_length(year: int, month: int) -> int:
     return 30 if jdatetime.date(year, 1, 1).isleap() else 29
 
 
+@lru_cache(maxsize=4096)  # pure, and the same start dates recur (today): jdatetime is slow per call
 def end_of_term(term_start: dt.date, months: int) -> dt.date:
     """Last covered day of a term of ``months`` Jalali months starting on ``term_start``.
 
