@@ -23,7 +23,7 @@ If a store call fails, every caller of the batch gets STORE_UNAVAILABLE. Each po
 document is then either stored whole (with its envelope and links) or absent; the caller's
 retry finds a stored one (duplicate key, or the policy read for a quote not in this process's
 copies) and answers it. Only the status counters can be left short (by the tally not yet
-written when a process dies; ``recount_policy_stats`` repairs them).
+written when a process dies; ``recount_policy_stats``, run by ``jobs_main recount-stats``, repairs them).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pymongo.errors import DuplicateKeyError, WriteError
 from peyvand_policy.adapters.documents import PARTIES, POLICIES, QUOTES, STATS
 from peyvand_policy.adapters.mapping import policy_fields, quote_fields, quote_from_doc
 from peyvand_policy.adapters.repositories import party_links
-from peyvand_policy.adapters.status_counts import DeferredStatusCounts
+from peyvand_policy.adapters.status_counts import FLUSH_INTERVAL_SECONDS, DeferredStatusCounts
 from peyvand_policy.domain.policy import Policy
 from peyvand_policy.domain.quote import Quote
 
@@ -79,7 +79,7 @@ class IssueCommitter:
     """One per process and database (on ``PolicyServices``); thread-safe."""
 
     def __init__(self, database: Database[Any], max_batch: int = MAX_BATCH, linger_seconds: float = 0.0,
-                 counts_interval: float = 1.0) -> None:
+                 counts_interval: float = FLUSH_INTERVAL_SECONDS) -> None:
         self.policies = database[POLICIES]
         self.parties = database[PARTIES]
         self.counts = DeferredStatusCounts(database[STATS], interval=counts_interval)

@@ -13,9 +13,15 @@ Two ways to bump them:
   one store call a second instead of one per issue batch. The gauge is refreshed by policy-jobs
   every few minutes, so the second's delay is not visible there.
 
+Every write goes through ``row_inc``, which also adds 1 to the row's ``writes``: a row whose
+``(count, writes)`` did not change between two reads was not written in between, even by changes
+that cancel out (one policy in, one out). The repair relies on that.
+
 Either way a crash between the policy write and the counter write leaves the counters short
 (with the tally, by up to ``interval`` seconds of issues of the crashed process);
-``recount_policy_stats`` (``service_layer/gauges``) rebuilds them from the policies.
+``recount_policy_stats`` (``service_layer/gauges``, the operator command
+``jobs_main recount-stats``) repairs them from the policies with ``$inc`` of the difference,
+while issuing goes on.
 """
 
 from __future__ import annotations
@@ -30,20 +36,25 @@ from pymongo.errors import InvalidOperation, PyMongoError
 
 log = logging.getLogger(__name__)
 
+# How often a process's tally of new policies is written (``DeferredStatusCounts``); the repair
+# waits a little longer than this so every tally of a policy it counted is in the rows.
+FLUSH_INTERVAL_SECONDS = 1.0
+
 
 def row_id(status: str, product_code: str) -> str:
     return f"{status}|{product_code}"
 
 
-def _inc(status: str, product_code: str, by: int) -> UpdateOne:
+def row_inc(status: str, product_code: str, by: int) -> UpdateOne:
+    """Add ``by`` to a row (created when missing), and 1 to its ``writes`` (see the module doc)."""
     return UpdateOne({"_id": row_id(status, product_code)},
-                     {"$inc": {"count": by}, "$set": {"status": status, "product": product_code}}, upsert=True)
+                     {"$inc": {"count": by, "writes": 1}, "$set": {"status": status, "product": product_code}}, upsert=True)
 
 
 def count_status_change(stats: Any, product_code: str, old: str | None, new: str, by: int = 1) -> None:
     """Move ``by`` policies of ``product_code`` from status ``old`` (None: a new policy) to ``new``,
     after the policy write succeeded."""
-    ops = ([_inc(old, product_code, -by)] if old is not None else []) + [_inc(new, product_code, by)]
+    ops = ([row_inc(old, product_code, -by)] if old is not None else []) + [row_inc(new, product_code, by)]
     stats.bulk_write(ops)
 
 
@@ -54,12 +65,12 @@ class DeferredStatusCounts:
     The thread starts with the first ``add`` and ends once the tally is empty, so an idle process
     (or a test's throw-away instance) holds no thread. A failed write keeps the tally for the next
     round (each ``$inc`` is applied at most once: a failure before the reply may still have
-    applied some; the recount repairs that, as after a crash).
+    applied some; ``recount_policy_stats`` repairs that, as after a crash).
     """
 
     MAX_FAILED_ROUNDS = 60
 
-    def __init__(self, stats: Any, interval: float = 1.0) -> None:
+    def __init__(self, stats: Any, interval: float = FLUSH_INTERVAL_SECONDS) -> None:
         self.stats = stats
         self.interval = interval
         self._lock = threading.Lock()
@@ -84,7 +95,7 @@ class DeferredStatusCounts:
         """Write the tally now (one ``bulk_write``); on a store error the tally is kept and the error raised."""
         with self._lock:
             tally, self._pending = self._pending, {}
-        ops = [_inc(status, product, by) for (status, product), by in tally.items() if by]
+        ops = [row_inc(status, product, by) for (status, product), by in tally.items() if by]
         if not ops:
             return
         try:

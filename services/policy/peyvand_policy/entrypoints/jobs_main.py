@@ -1,4 +1,5 @@
-"""``python -m peyvand_policy.entrypoints.jobs_main``: the policy timers (renewal notices, lapses).
+"""``python -m peyvand_policy.entrypoints.jobs_main``: the policy timers (renewal notices, lapses)
+and the repair of the policy status counters.
 
 Without arguments: a loop that every ``JOB_INTERVAL_SECONDS`` runs each job once per Tehran
 day under its lease (``job:policy-renewal``, ``job:policy-lapse``; finished days are recorded
@@ -11,6 +12,20 @@ By hand, for a given Tehran date (what tests and operators use)::
 
 A manual run waits for the lease (another replica's run finishes first), runs even if the
 day was already done (it is idempotent), and prints its summary as JSON.
+
+The status counters behind the ``peyvand_policy_policies`` gauge, repaired from the policies
+(safe while policies are issued: ``service_layer.gauges.recount_policy_stats``)::
+
+    python -m peyvand_policy.entrypoints.jobs_main recount-stats [--settle 2] [--page-size 5000]
+
+It holds the lease ``job:policy-recount-stats`` (two operators cannot run it at once), prints
+its summary and the counters after it as JSON, and refreshes the gauge.
+
+Exit codes: 0 done (for ``recount-stats``: every counter row checked, and repaired where it
+was off); 3 not run, or stopped before writing: another run holds the lease (after
+``--lease-wait`` seconds) or took it over; 4 ``recount-stats`` only: some rows were written
+while it scanned ("busy", listed in the JSON) and were left as they were, the others were
+repaired: run it again at a quieter time; 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -36,11 +51,14 @@ from pymongo.database import Database
 from peyvand_policy.adapters.documents import ensure_indexes
 from peyvand_policy.service_layer import lapse_job, metrics, renewal_job
 from peyvand_policy.service_layer.context import PolicyServices
-from peyvand_policy.service_layer.gauges import refresh_policy_gauge
+from peyvand_policy.service_layer.gauges import PAGE_SIZE, SETTLE_SECONDS, recount_policy_stats, refresh_policy_gauge
 from peyvand_policy.settings import PolicyJobSettings
 
 log = logging.getLogger(__name__)
 PRINCIPAL = "policy-jobs"
+RECOUNT_LEASE = "job:policy-recount-stats"
+EXIT_NOT_RUN = 3
+EXIT_BUSY_ROWS = 4
 
 
 def _run_one(job: str, services: PolicyServices, settings: PolicyJobSettings, as_of: dt.date,
@@ -55,7 +73,7 @@ def _job_name(job: str) -> str:
     return renewal_job.JOB if job == "renewal" else lapse_job.JOB
 
 
-def run_tick(job: str, database: Database, settings: PolicyJobSettings, as_of: dt.date, *, force: bool = False,
+def run_tick(job: str, database: Database[Any], settings: PolicyJobSettings, as_of: dt.date, *, force: bool = False,
              wait_for_lease: float = 0.0, stopping: threading.Event | None = None) -> dict[str, Any] | None:
     """Run ``job`` for ``as_of`` under its lease; None when another replica holds it (or the day is done)."""
     name = _job_name(job)
@@ -80,7 +98,35 @@ def run_tick(job: str, database: Database, settings: PolicyJobSettings, as_of: d
         lease.release()
 
 
-def restore_last_success(database: Database) -> None:
+def run_recount(database: Database[Any], settings: PolicyJobSettings, *, settle_seconds: float = SETTLE_SECONDS,
+                page_size: int = PAGE_SIZE, wait_for_lease: float = 0.0,
+                on_page: Callable[[int], None] | None = None) -> tuple[dict[str, Any], int]:
+    """Repair the status counters under the ``job:policy-recount-stats`` lease, then refresh the
+    gauge: (what ``recount-stats`` prints, its exit code)."""
+    lease = Lease(database, RECOUNT_LEASE, holder_name(PRINCIPAL), settings.lease_seconds)
+    deadline = time.monotonic() + wait_for_lease
+    while not lease.acquire():
+        if time.monotonic() >= deadline:
+            return {"job": "recount-stats", "ran": False, "reason": "LEASE_HELD"}, EXIT_NOT_RUN
+        time.sleep(0.2)
+    try:
+        summary = recount_policy_stats(database, page_size=page_size, settle_seconds=settle_seconds,
+                                       keep_lease=lease.acquire, on_page=on_page)
+    except renewal_job.LeaseLost:
+        log.warning("policy counters repair stopped: another run took its lease")
+        return {"job": "recount-stats", "ran": False, "reason": "LEASE_LOST"}, EXIT_NOT_RUN
+    finally:
+        lease.release()
+    counters = refresh_policy_gauge(database)
+    if summary.busy:
+        log.warning("policy counters rows written during the repair were left alone; run it again later",
+                    extra={"rows_busy": len(summary.busy)})
+    out = {"job": "recount-stats", "ran": True, **summary.as_dict(),
+           "counters": {f"{status}|{product}": n for (status, product), n in sorted(counters.items())}}
+    return out, EXIT_BUSY_ROWS if summary.busy else 0
+
+
+def restore_last_success(database: Database[Any]) -> None:
     """Show the last recorded success of each job, also one run by hand or by another replica.
 
     Without this a restarted jobs process reports 0 ("never") until the next Tehran day's run,
@@ -92,7 +138,7 @@ def restore_last_success(database: Database) -> None:
             gauge.set(when.timestamp())
 
 
-def loop(database: Database, settings: PolicyJobSettings, stopping: threading.Event) -> None:
+def loop(database: Database[Any], settings: PolicyJobSettings, stopping: threading.Event) -> None:
     next_gauge = 0.0
     while not stopping.is_set():
         try:
@@ -120,21 +166,62 @@ def loop(database: Database, settings: PolicyJobSettings, stopping: threading.Ev
         stopping.wait(settings.job_interval_seconds)
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a number of seconds, e.g. 2") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a whole number, e.g. 5000") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="policy jobs: renewal notices and lapses")
-    parser.add_argument("job", nargs="?", choices=("renewal", "lapse"), help="run one job by hand and exit")
-    parser.add_argument("--as-of", help="Tehran date (YYYY-MM-DD) to run for; default today")
+    parser = argparse.ArgumentParser(description="policy jobs: renewal notices, lapses, and the status counters' repair",
+                                     epilog="exit codes: 0 done; 2 bad arguments; 3 not run (lease held by another run); "
+                                            "4 recount-stats left busy rows alone (run it again later)")
+    parser.add_argument("job", nargs="?", choices=("renewal", "lapse", "recount-stats"), help="run one job by hand and exit")
+    parser.add_argument("--as-of", help="Tehran date (YYYY-MM-DD) to run for; default today (renewal, lapse)")
     parser.add_argument("--lease-wait", type=float, default=120.0, help="seconds to wait for another replica's run")
+    parser.add_argument("--settle", type=_non_negative, default=None,
+                        help=f"recount-stats: seconds to wait after the scan for pending counter writes (default {SETTLE_SECONDS:g})")
+    parser.add_argument("--page-size", type=_positive_int, default=None, help=f"recount-stats: policies per page (default {PAGE_SIZE})")
     args = parser.parse_args(argv)
+    if args.job == "recount-stats" and args.as_of:
+        parser.error("--as-of is for renewal and lapse; recount-stats counts every policy")
+    if args.job != "recount-stats" and (args.settle is not None or args.page_size is not None):
+        parser.error("--settle and --page-size are for recount-stats")
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            parser.error("--as-of must be a date: YYYY-MM-DD")
     settings = PolicyJobSettings()
     logs.configure("policy-jobs", settings.log_level)
     database = store.connect("policy", settings)
     ensure_indexes(database)
+    if args.job == "recount-stats":
+        out, code = run_recount(database, settings, wait_for_lease=args.lease_wait,
+                                settle_seconds=SETTLE_SECONDS if args.settle is None else args.settle,
+                                page_size=args.page_size or PAGE_SIZE)
+        print(json.dumps(out), flush=True)
+        return code
     if args.job:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else tehran_date(utc_now())
+        as_of = as_of or tehran_date(utc_now())
         summary = run_tick(args.job, database, settings, as_of, force=True, wait_for_lease=args.lease_wait)
         print(json.dumps({"job": args.job, "ran": summary is not None, **(summary or {})}))
-        return 0 if summary is not None else 3
+        return 0 if summary is not None else EXIT_NOT_RUN
     stopping = threading.Event()
     metrics_server, _port = start_metrics_server(settings.metrics_port, readiness=lambda: not stopping.is_set() and store.store_is_reachable(database))
 
