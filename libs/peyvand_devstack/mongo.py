@@ -17,11 +17,23 @@ from peyvand_devstack.procs import cmdline, pid_alive
 PID_GLOB = "nx-27017.*.pid"
 
 
+# How nx-27017 serves connections: ``threaded`` (a thread per connection, each request handled
+# on it) or ``async`` (nx-27017's default: an event loop handing every request to a worker
+# thread). Both take the same per-database lock around every operation; threaded skips the hop
+# through the loop and measured faster (docs/adr/0020-embedded-store-threaded-mode.md).
+SERVER_MODES = ("threaded", "async")
+SERVER_MODULE = "peyvand_devstack.nx_main"  # in every server's argv (how leftovers are found)
+
+
+def server_mode() -> str:
+    mode = os.environ.get("NX_27017_MODE", "threaded")
+    if mode not in SERVER_MODES:
+        raise ValueError(f"NX_27017_MODE must be one of {', '.join(SERVER_MODES)}, not {mode!r}")
+    return mode
+
+
 def _server_command() -> list[str]:
-    script = Path(sys.executable).parent / "nx-27017"
-    if os.access(script, os.X_OK):
-        return [str(script)]
-    return [sys.executable, "-m", "nx_27017.nx_27017"]
+    return [sys.executable, "-m", SERVER_MODULE, *(["--threaded"] if server_mode() == "threaded" else [])]
 
 
 def _die_with_parent() -> None:

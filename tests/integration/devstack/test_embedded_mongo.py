@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pymongo
-from peyvand_devstack.mongo import EmbeddedMongo, answers_as_mongo
+from peyvand_devstack.mongo import SERVER_MODULE, EmbeddedMongo, answers_as_mongo
 from peyvand_devstack.ports import free_port, wait_for_port
 from peyvand_devstack.procs import find_pids, pid_alive
 
@@ -69,13 +69,14 @@ def test_cli_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> None:
         while not answers_as_mongo(f"mongodb://127.0.0.1:{port}/") and time.monotonic() < deadline:
             time.sleep(0.1)
         assert answers_as_mongo(f"mongodb://127.0.0.1:{port}/")
+        assert list(find_pids(SERVER_MODULE, str(data_dir)))  # the needle below finds a running server
         cli.send_signal(signal.SIGTERM)
         assert cli.wait(15) == 0
     finally:
         if cli.poll() is None:
             cli.kill()
             cli.wait()
-    assert list(find_pids("nx-27017", str(data_dir))) == []
+    assert list(find_pids(SERVER_MODULE, str(data_dir))) == []
     assert list(data_dir.glob("*.pid")) == []
 
 
