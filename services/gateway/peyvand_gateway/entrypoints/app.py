@@ -58,8 +58,14 @@ def create_app(gateway: Gateway) -> FastAPI:
         web = importlib.import_module("peyvand_gateway.web")
         if hasattr(web, "install"):
             web.install(app)
-    settings = gateway.settings
-    admission = Admission(settings.max_concurrent_requests or settings.http_worker_threads, settings.admission_wait_seconds,
-                          settings.admission_queue)
-    app.add_middleware(GatewayMiddleware, admission=admission)
+    app.add_middleware(GatewayMiddleware, admission=_admission(gateway))
     return app
+
+
+def _admission(gateway: Gateway | None) -> Admission | None:
+    """The admission limit from the settings (none for an app built only to list its routes)."""
+    if gateway is None:
+        return None
+    settings = gateway.settings
+    return Admission(settings.max_concurrent_requests or settings.http_worker_threads, settings.admission_wait_seconds,
+                     settings.admission_queue)
