@@ -44,6 +44,10 @@ class Supervisor:
         self.width = 16
         self._lock = threading.Lock()
         self.stopping = threading.Event()
+        # Whoever started us (make, a shell). If it goes away without signalling us — e.g.
+        # `timeout -s INT make run` interrupts make alone — we are re-parented and stop too,
+        # instead of leaving the whole stack running with nobody to stop it.
+        self.parent = os.getppid()
 
     # -- output ---------------------------------------------------------------------------
     def say(self, name: str, line: str, colour: str = "1") -> None:
@@ -114,8 +118,12 @@ class Supervisor:
             time.sleep(0.2)
 
     def watch(self) -> int:
-        """Block until Ctrl-C/SIGTERM (exit 0) or a child dies unexpectedly (exit 1)."""
+        """Block until Ctrl-C/SIGTERM or the process that started us is gone (exit 0), or a
+        child dies unexpectedly (exit 1)."""
         while not self.stopping.wait(0.5):
+            if os.getppid() != self.parent:
+                self.say("supervisor", "the process that started the stack is gone; stopping everything")
+                return 0
             for child in self.children:
                 if child.proc is not None and child.proc.poll() is not None:
                     self.say("supervisor", f"{child.name} exited with code {child.proc.returncode}; stopping everything")
