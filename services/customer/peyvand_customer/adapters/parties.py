@@ -143,14 +143,37 @@ class PartyRepository:
         return list(_without(cursor.sort(field, ASCENDING).skip(skip).limit(limit), fields))
 
     def scan(self, query: dict[str, Any], projection: dict[str, int] | None = None, chunk: int = 2000) -> Iterator[dict[str, Any]]:
-        """Every matching document in ``_id`` order, fetched in chunks (no long-lived cursor)."""
-        after = ""
+        """Every matching document in ``_id`` order, fetched in pages (no long-lived cursor).
+
+        Pages are ``sort(_id).skip(n).limit(chunk)``: on the embedded store an ``_id $gt``
+        continuation is a full scan per page and a filter on ``status`` alone (nearly every
+        party) is a sort of the whole book per page, so either turns a 1M-party scan into hours
+        and a single command long enough to time out the driver's heartbeat (ADR 0001). The
+        ``status`` equality is therefore checked here; the selective fields (agent, branch) are
+        left to the store's indexes. A party inserted behind the position shifts the next page
+        back by one: a document whose ``_id`` is not above the last one yielded was yielded
+        already and is dropped, so none comes twice. Parties are never deleted (a merge keeps the
+        merged one), so a page never skips one."""
+        pushed = dict(query)
+        status = pushed.pop("status", None)
+        if status is not None and not isinstance(status, str):
+            pushed["status"] = status  # an operator: left to the store
+            status = None
+        fields = dict(projection or LIGHT)
+        if status is not None and any(fields.values()):
+            fields["status"] = 1  # inclusion projection: the field checked here must come back
+        skip, last = 0, None
         while True:
-            docs = list(self.col.find({**query, "_id": {"$gt": after}}, projection or LIGHT).sort("_id", ASCENDING).limit(chunk))
-            yield from docs
+            docs = list(self.col.find(pushed, fields).sort("_id", ASCENDING).skip(skip).limit(chunk))
+            skip += len(docs)
+            for doc in docs:
+                if last is not None and doc["_id"] <= last:
+                    continue
+                last = doc["_id"]
+                if status is None or doc.get("status") == status:
+                    yield doc
             if len(docs) < chunk:
                 return
-            after = docs[-1]["_id"]
 
     # -- writing --------------------------------------------------------------------------
     def save(self, party: Party, now: dt.datetime) -> int:
