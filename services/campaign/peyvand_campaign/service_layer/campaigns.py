@@ -14,7 +14,7 @@ from pymongo.database import Database
 from peyvand_campaign.adapters import campaigns_repo, catalogue_repo, deliveries_repo
 from peyvand_campaign.adapters.collections import CAMPAIGNS, CONVERSIONS, DELIVERIES, OPT_OUTS, PROFILES, instant
 from peyvand_campaign.domain.campaign import BROADCAST, RUNNING, TRANSITIONS, Campaign
-from peyvand_campaign.domain.segments import to_mongo_filter
+from peyvand_campaign.domain.segments import matches
 from peyvand_campaign.service_layer.queueing import QueueRequest, queue_message
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def create(db: Database, now: dt.datetime, *, name: str, purpose: str, channel: 
             raise ValidationError.single(f"template_ids.{ch}", f"template is a {template.purpose} template")
     if segment_id:
         catalogue_repo.get_segment(db, segment_id)
-    campaign_doc_extra = {"expanded_after": "", "expansion_done": False}
+    campaign_doc_extra = {"expanded_after": "", "expanded_skip": 0, "expansion_done": False}
     campaigns_repo.save(db, campaign, now, campaign_doc_extra)
     return campaign
 
@@ -81,20 +81,31 @@ def _rule(db: Database, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def expand_page(db: Database, campaign_id: str, now: dt.datetime, page_size: int, weekly_cap: int) -> int:
-    """Queue one page of a running broadcast's audience (customer id order); returns how many were handled."""
+    """Queue the audience found in one page of ``page_size`` profiles (customer id order); returns
+    how many profiles the page read (0: the expansion is over, or the campaign is not running).
+
+    Pages are ``sort(_id).skip(n).limit(page_size)`` over every profile, and the segment rule is
+    evaluated here (``segments.matches``, which agrees with the store filter the preview counts
+    with): on the embedded store an ``_id $gt`` continuation, with or without the rule, is a scan of
+    the whole collection per page (2–3 s a page at 200,000 profiles), while a skip/limit page walks
+    the primary key (ADR 0001). A profile added behind the position shifts the next page back by
+    one; one not above ``expanded_after`` was handled already and is passed over (queueing is
+    idempotent by the broadcast's dedup key anyway). Profiles are never deleted (a merge marks the
+    merged one), so no page skips one that was there when the expansion began."""
     campaign, doc = campaigns_repo.get(db, campaign_id)
     if campaign.status != RUNNING or campaign.kind != BROADCAST or doc.get("expansion_done"):
         return 0
-    query = {"$and": [to_mongo_filter(_rule(db, doc), tehran_date(now)),
-                      {"_id": {"$gt": doc.get("expanded_after") or ""}}, {"merged_into": {"$exists": False}}]}
-    page = list(db[PROFILES].find(query, {"_id": 1}).sort("_id", pymongo.ASCENDING).limit(page_size))
+    rule, today = _rule(db, doc), tehran_date(now)
+    after, skip = doc.get("expanded_after") or "", int(doc.get("expanded_skip") or 0)
+    page = list(db[PROFILES].find({}).sort("_id", pymongo.ASCENDING).skip(skip).limit(page_size))
+    audience = [p for p in page if p["_id"] > after and "merged_into" not in p and matches(rule, p, today)]
     others = set(campaign.template_ids) - {campaign.channel}
-    for profile in page:
+    for profile in audience:
         queue_message(db, QueueRequest(
             dedup_key=campaign.broadcast_dedup_key(profile["_id"]), customer_id=profile["_id"], purpose=campaign.purpose,
             step_channel=campaign.channel, templates=campaign.template_ids, exclude=set(), campaign_id=campaign.id,
             extra={"campaign_channels": sorted(others)}), now, weekly_cap)
-    extra = {"expanded_after": page[-1]["_id"] if page else doc.get("expanded_after", ""),
+    extra = {"expanded_after": max(after, page[-1]["_id"]) if page else after, "expanded_skip": skip + len(page),
              "expansion_done": len(page) < page_size}
     campaigns_repo.save(db, campaign, now, extra)
     return len(page)
