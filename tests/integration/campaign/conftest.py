@@ -226,3 +226,18 @@ def campaign_rig(isolated: Any, sms_provider: FakeSmsProvider, push_provider: Fa
             channel.close()
         for process in rig.stack.processes.values():
             process.stop(grace=5)
+
+
+@pytest.fixture
+def db(isolated: Any) -> Any:
+    """The campaign database of the test, with its indexes and built-in templates (in-process tests)."""
+    from peyvand_campaign.adapters import catalogue_repo
+    from peyvand_campaign.adapters.collections import ensure_indexes
+    from peyvand_campaign.service_layer import queueing
+    from peyvand_runtime.settings import ProcessSettings
+
+    database = store.connect("campaign", ProcessSettings(mongodb_uri=isolated.infra.mongo_uri, mongodb_db_suffix=isolated.db_suffix))
+    ensure_indexes(database)
+    catalogue_repo.seed_builtin_templates(database)
+    queueing._TEMPLATE_IDS.clear()  # name -> id cache of the process; every test has its own database
+    return database

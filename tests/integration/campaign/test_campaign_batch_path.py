@@ -14,32 +14,21 @@ from typing import Any
 
 import pytest
 from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo, projections
-from peyvand_campaign.adapters.collections import AGENTS, DELIVERIES, JOURNEYS, PROFILES, ensure_indexes
+from peyvand_campaign.adapters.collections import AGENTS, DELIVERIES, JOURNEYS, PROFILES
 from peyvand_campaign.adapters.senders.base import OutgoingMessage, SendError
 from peyvand_campaign.adapters.senders.kavenegar import KavenegarSmsSender
 from peyvand_campaign.domain.journeys import DEFINITIONS, RENEWAL, Journey
-from peyvand_campaign.service_layer import journeys, queueing, sending
+from peyvand_campaign.service_layer import journeys, sending
 from peyvand_campaign.service_layer.queueing import QueueOutcome, QueueRequest, queue_many
 from peyvand_campaign.service_layer.rendering import LinkConfig
 from peyvand_campaign.service_layer.renewal_batch import renewal_due_batch
-from peyvand_runtime import store
 from peyvand_runtime.ids import new_id
-from peyvand_runtime.settings import ProcessSettings
 from pymongo.collection import Collection
 
 NOON = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)    # 12:00 Tehran
 NIGHT = dt.datetime(2026, 6, 10, 19, 0, tzinfo=dt.UTC)   # 22:30 Tehran
 MORNING = dt.datetime(2026, 6, 11, 5, 30, tzinfo=dt.UTC)  # 09:00 Tehran, the next day
 CFG = journeys.JourneyConfig(weekly_cap=2)
-
-
-@pytest.fixture
-def db(isolated: Any) -> Any:
-    database = store.connect("campaign", ProcessSettings(mongodb_uri=isolated.infra.mongo_uri, mongodb_db_suffix=isolated.db_suffix))
-    ensure_indexes(database)
-    catalogue_repo.seed_builtin_templates(database)
-    queueing._TEMPLATE_IDS.clear()  # name -> id cache of the process; every test has its own database
-    return database
 
 
 def customers(db: Any, count: int, consents: list[dict[str, Any]] | None = None) -> list[str]:

@@ -9,22 +9,11 @@ from typing import Any
 
 import pytest
 from peyvand_campaign.adapters import catalogue_repo
-from peyvand_campaign.adapters.collections import CAMPAIGNS, DELIVERIES, PROFILES, ensure_indexes
-from peyvand_campaign.service_layer import campaigns, queueing
-from peyvand_runtime import store
-from peyvand_runtime.settings import ProcessSettings
+from peyvand_campaign.adapters.collections import CAMPAIGNS, DELIVERIES, PROFILES
+from peyvand_campaign.service_layer import campaigns
 
 NOON = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)  # 12:00 Tehran
 MARKETING_SMS = [{"channel": "sms", "purpose": "marketing", "granted": True}]
-
-
-@pytest.fixture
-def db(isolated: Any) -> Any:
-    database = store.connect("campaign", ProcessSettings(mongodb_uri=isolated.infra.mongo_uri, mongodb_db_suffix=isolated.db_suffix))
-    ensure_indexes(database)
-    catalogue_repo.seed_builtin_templates(database)
-    queueing._TEMPLATE_IDS.clear()  # name -> id cache of the process; every test has its own database
-    return database
 
 
 def _profile(n: int, city: str, **extra: Any) -> dict[str, Any]:
