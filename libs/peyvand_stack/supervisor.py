@@ -44,9 +44,9 @@ class Supervisor:
         self.width = 16
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        # Whoever started us (make, a shell). If it goes away without signalling us — e.g.
-        # `timeout -s INT make run` interrupts make alone — we are re-parented and stop too,
-        # instead of leaving the whole stack running with nobody to stop it.
+        # Whoever started us (make, a shell). If it goes away without signalling us (make
+        # killed outright: SIGKILL, `timeout -k`, the OOM killer), we are re-parented and stop
+        # too, instead of leaving the whole stack running with nobody to stop it.
         self.parent = os.getppid()
 
     # -- output ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The stack stops itself when whoever started it is gone: `timeout -s INT make run` interrupts
-make alone, and the supervisor must not leave every service running with nobody to stop them."""
+"""The stack stops itself when whoever started it is gone without passing a signal on (make
+killed outright): the supervisor must not leave every service running with nobody to stop them."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def _wait_for(path: Path, seconds: float) -> str:
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
 def test_the_stack_stops_when_its_parent_is_gone(tmp_path: Path) -> None:
-    # A parent that starts the supervisor and then dies without signalling it (as make does on
-    # an interrupt sent to make alone).
+    # A parent that starts the supervisor and then dies without signalling it (as make killed
+    # outright does).
     parent = subprocess.Popen(
         [sys.executable, "-c", "import subprocess, sys; subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]]); import time; time.sleep(3)",
          RUNNER, str(tmp_path)],
