@@ -20,9 +20,9 @@ PID_GLOB = "nx-27017.*.pid"
 # How nx-27017 serves connections: ``async`` (its default: an event loop handing every request
 # to a worker thread) or ``threaded`` (a thread per connection, each request handled on it; its
 # help calls it "for debugging"). Both take the same per-database lock around every operation.
-# Threaded was measured and NOT made the default: faster on the campaign pipeline, but at 1M
-# parties the customer duplicate scan failed on it, and imports and GetCustomer ran slower
-# (docs/adr/0020-embedded-store-server-mode.md). ``NX_27017_MODE=threaded`` selects it.
+# Threaded was measured and NOT made the default: faster on the campaign pipeline, but slower
+# for batched updates, imports and GetCustomer (docs/adr/0020-embedded-store-server-mode.md; the
+# 1M duplicate-scan failure first blamed on it was ours). ``NX_27017_MODE=threaded`` selects it.
 SERVER_MODES = ("async", "threaded")
 SERVER_MODULE = "peyvand_devstack.nx_main"  # in every server's argv (how leftovers are found)
 
