@@ -22,8 +22,9 @@ Set-up (stated, because it is not the production path):
   evaluated for marketing only, as in production); consent is checked at queue and send time;
 - ``SMS_RATE_PER_SECOND`` is raised to 100,000 (the provider's contracted rate is an operator
   setting; the default 50/s would make the figure a rate-limit reading);
-- processes: ``campaign-worker`` (renewal_due in batches of up to 500, ``CONSUMER_PREFETCH`` 1000 so
-  the next batch is already buffered while one is written; ``BENCH_CAMPAIGN_PREFETCH`` overrides)
+- processes: ``campaign-worker`` (renewal_due in batches of up to 500; its shipped default
+  ``CONSUMER_PREFETCH`` of 1000 keeps the next batch buffered while one is written — the bench no
+  longer sets it; ``BENCH_CAMPAIGN_PREFETCH`` overrides)
   and ``campaign-jobs`` (4 sender threads, claims of 100, SMS handed over with Kavenegar-style
   ``sendarray`` calls of up to 100), the fake SMS provider in this process (a real HTTP server);
   the relay is not running (the ``campaign.message_sent`` envelopes stay in the outbox and do not
@@ -134,7 +135,9 @@ def _stack(ctx: Context, vhost: str, suffix: str, sms: FakeSmsProvider, log_dir:
     specs = [s for s in process_specs(plan, ("campaign",)) if s.name in ("campaign-worker", "campaign-jobs")]
     env = ctx.process_env(vhost, suffix, LOG_LEVEL="WARNING", SMS_BASE_URL=sms.base_url, SMS_API_KEY=sms.api_key,
                           SMS_RATE_PER_SECOND="100000", CAMPAIGN_TEST_NOW=DAYTIME, JOB_INTERVAL_SECONDS="5",
-                          SENDER_IDLE_SLEEP_SECONDS="0.05", REPORT_POLL_SECONDS="3600", CONSUMER_PREFETCH=os.environ.get("BENCH_CAMPAIGN_PREFETCH", "1000"))
+                          SENDER_IDLE_SLEEP_SECONDS="0.05", REPORT_POLL_SECONDS="3600")
+    if os.environ.get("BENCH_CAMPAIGN_PREFETCH"):  # else the worker's shipped default (CampaignWorkerSettings)
+        env["CONSUMER_PREFETCH"] = os.environ["BENCH_CAMPAIGN_PREFETCH"]
     return Stack(specs, env, plan, log_dir)
 
 
