@@ -89,18 +89,6 @@ def save(db: Database, delivery: Delivery, now: dt.datetime, extra: dict[str, An
                                                delivery.pull_events(), "campaign", now, unset=unset)
 
 
-def claim_due(db: Database, now: dt.datetime, holder: str, claim_for: dt.timedelta) -> dict[str, Any] | None:
-    """Take the most overdue queued delivery that is unclaimed or whose claimer's time ran out
-    (it crashed): one ``find_one_and_update`` with a sort, so two senders never take the same one."""
-    now_ms = epoch_ms(now)
-    return db[DELIVERIES].find_one_and_update(
-        {"status": QUEUED, "due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}},
-        {"$set": {"claimed_by": holder, "claimed_until_ms": epoch_ms(now + claim_for)}},
-        sort=[("due_ms", pymongo.ASCENDING)],
-        return_document=pymongo.ReturnDocument.AFTER,
-    )
-
-
 def claim_batch(db: Database, now: dt.datetime, token: str, claim_for: dt.timedelta, limit: int) -> list[dict[str, Any]]:
     """Claim up to ``limit`` due deliveries in two store calls (three when a claim was raced).
 
