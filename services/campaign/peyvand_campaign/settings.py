@@ -42,6 +42,9 @@ class CampaignSettings(ProcessSettings):
     sender_idle_sleep_seconds: float = 0.2
     delivery_backoff_seconds: str = "30,120,600,3600"
     report_poll_seconds: float = 30.0
+    # A sent SMS without a final delivery report is asked about again, less and less often, for
+    # this long; then it stays ``sent`` with no report (domain.delivery_reports).
+    sms_report_give_up_hours: float = 72.0
     marketing_weekly_cap: int = 3
     broadcast_page_size: int = 500
     customer_addr: str = "127.0.0.1:50051"

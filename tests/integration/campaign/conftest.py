@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -32,6 +34,10 @@ from peyvand_runtime.ids import new_id
 from peyvand_runtime.settings import GrpcServerSettings, ProcessSettings
 from peyvand_stack.harness import Stack
 from peyvand_stack.processes import PortPlan, process_specs
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)  # campaign_it_support, for the test modules
 
 SECRET = "test-secret-" + "x" * 32
 ADMIN = Caller("usr_01JADMIN", "user", "admin")

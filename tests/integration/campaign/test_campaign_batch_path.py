@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from campaign_it_support import CFG, NOON, customers, drain, due, sender_ctx  # type: ignore[import-not-found]
 from peyvand_campaign.adapters import catalogue_repo, deliveries_repo, journeys_repo, projections
 from peyvand_campaign.adapters.collections import AGENTS, DELIVERIES, JOURNEYS, PROFILES
 from peyvand_campaign.adapters.senders.base import OutgoingMessage, SendError
@@ -25,39 +26,8 @@ from peyvand_campaign.service_layer.renewal_batch import renewal_due_batch
 from peyvand_runtime.ids import new_id
 from pymongo.collection import Collection
 
-NOON = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)    # 12:00 Tehran
 NIGHT = dt.datetime(2026, 6, 10, 19, 0, tzinfo=dt.UTC)   # 22:30 Tehran
 MORNING = dt.datetime(2026, 6, 11, 5, 30, tzinfo=dt.UTC)  # 09:00 Tehran, the next day
-CFG = journeys.JourneyConfig(weekly_cap=2)
-
-
-def customers(db: Any, count: int, consents: list[dict[str, Any]] | None = None) -> list[str]:
-    ids = [new_id("cus") for _ in range(count)]
-    db[PROFILES].insert_many([{"_id": c, "version": 1, "display_name": f"مشتری {i}", "mobile": f"+98912{i:07d}",
-                               "email": f"c{i}@example.ir", "preferred_channel": "sms", "language": "fa", "agent_id": "",
-                               "consents": consents or [], "push_tokens": []} for i, c in enumerate(ids)])
-    return ids
-
-
-def due(customer_id: str, window: int = 30, policy_id: str | None = None) -> tuple[str, dict[str, Any]]:
-    return new_id("evt"), {"policy_id": policy_id or new_id("pol"), "policy_number": "1201-1405-000123", "holder_id": customer_id,
-                           "agent_id": "", "branch_code": "1201", "product_code": "MOTOR_TPL", "term_end": "2026-07-10",
-                           "days_before_expiry": window, "renewal_premium": 41_000_000, "renewal_total_premium": 44_690_000,
-                           "aggregate_version": 3}
-
-
-def sender_ctx(db: Any, provider: Any, clock: list[dt.datetime]) -> sending.SendContext:
-    sms = KavenegarSmsSender(provider.base_url, provider.api_key, "10008663", timeout_seconds=5)
-    return sending.SendContext(db=db, senders={"sms": sms}, buckets={"sms": sending.TokenBucket(100_000)},
-                               links=LinkConfig("http://127.0.0.1:8000", "s", "مرکز تماس", "021-00000000"),
-                               holder="test-sender", claim_for=dt.timedelta(seconds=60), clock=lambda: clock[0], batch_size=100)
-
-
-def drain(ctx: sending.SendContext) -> list[str]:
-    outcomes: list[str] = []
-    while batch := sending.send_batch(ctx):
-        outcomes += batch
-    return outcomes
 
 
 def test_copies_of_a_step_inside_one_batch_plan_one_message(db: Any) -> None:

@@ -39,6 +39,8 @@ def ensure_indexes(db: Database) -> None:
     db[DELIVERIES].create_index("provider_message_id")
     db[DELIVERIES].create_index("outbox_pending")
     db[DELIVERIES].create_index([("created_at", DESCENDING)])
+    # Only sent SMS awaiting a delivery report carry it (deliveries_repo.reports_due).
+    db[DELIVERIES].create_index("report_due_ms", sparse=True)
     db[CAMPAIGNS].create_index("status")
     db[CAMPAIGNS].create_index("outbox_pending")
     db[TEMPLATES].create_index("name", unique=True)

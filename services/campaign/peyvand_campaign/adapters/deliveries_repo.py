@@ -190,6 +190,33 @@ def save_many(db: Database, changes: list[tuple[Delivery, dict[str, Any]]], now:
     return conflicts
 
 
+def reports_due(db: Database, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    """Sent SMS whose delivery report is due to be asked for, the longest due first. Only a sent
+    message awaiting its report carries ``report_due_ms`` (a sparse index: a range on it reads
+    just those)."""
+    return list(db[DELIVERIES].find({"report_due_ms": {"$lte": epoch_ms(now)}}).sort("report_due_ms", pymongo.ASCENDING).limit(limit))
+
+
+def start_report_checks(db: Database, now: dt.datetime, sent_since: dt.datetime) -> int:
+    """Give every SMS sent since ``sent_since`` that awaits its report and has no report check
+    (sent before checks were kept per message) one due now; returns how many. Run once."""
+    ids = [d["_id"] for d in db[DELIVERIES].find({"status": "sent"}, {"channel": 1, "provider_message_id": 1, "report_due_ms": 1, "sent_at": 1})
+           if d.get("channel") == "sms" and d.get("provider_message_id") and d.get("report_due_ms") is None
+           and d.get("sent_at") and instant(d["sent_at"]) >= sent_since]
+    for start in range(0, len(ids), 500):
+        db[DELIVERIES].update_many({"_id": {"$in": ids[start:start + 500]}}, {"$set": {"report_due_ms": epoch_ms(now)}})
+    return len(ids)
+
+
+def reschedule_reports(db: Database, now: dt.datetime, next_checks: Mapping[int | None, list[str]]) -> None:
+    """Move each group of deliveries (``report_due_ms`` -> ids) to its next report check; the
+    ``None`` group is no longer asked about (the field goes). A delivery whose report was
+    applied meanwhile (field gone) is left alone."""
+    for due_ms, ids in next_checks.items():
+        update = {"$unset": {"report_due_ms": ""}} if due_ms is None else {"$set": {"report_due_ms": due_ms}}
+        db[DELIVERIES].update_many({"_id": {"$in": ids}, "report_due_ms": {"$lte": epoch_ms(now)}}, update)
+
+
 def postpone(db: Database, delivery_id: str, holder: str, until: dt.datetime, why: str) -> None:
     db[DELIVERIES].update_one({"_id": delivery_id, "claimed_by": holder},
                               {"$set": {"next_attempt_at": until, "due_ms": epoch_ms(until), "claimed_until_ms": 0, "waiting_for": why}})

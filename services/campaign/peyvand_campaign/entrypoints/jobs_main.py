@@ -28,7 +28,7 @@ from peyvand_runtime.tehran_time import TEHRAN, UTC, tehran_date
 from pymongo.database import Database
 
 from peyvand_campaign import metrics
-from peyvand_campaign.adapters import catalogue_repo
+from peyvand_campaign.adapters import catalogue_repo, deliveries_repo
 from peyvand_campaign.adapters.collections import DELIVERIES, ensure_indexes
 from peyvand_campaign.adapters.deliveries_repo import NEVER_MS, epoch_ms
 from peyvand_campaign.adapters.senders.factory import build_senders
@@ -40,6 +40,8 @@ from peyvand_campaign.settings import CampaignJobSettings
 
 log = logging.getLogger(__name__)
 JOB = "campaign-scheduler"
+# One-off: SMS sent before report checks were kept per message get one (deliveries_repo.start_report_checks).
+REPORT_CHECKS_JOB, REPORT_CHECKS_TICK = "campaign-report-checks", "per-message-v1"
 
 
 class CampaignJobs:
@@ -101,17 +103,26 @@ class CampaignJobs:
         return summary
 
     def poll_reports(self) -> int:
+        """Delivery reports of sent SMS, each message asked about on its own schedule
+        (``domain.delivery_reports``); returns the final reports recorded."""
         sms = self.senders.get("sms")
         if not isinstance(sms, KavenegarSmsSender):
             return 0
-        ids = [d["provider_message_id"] for d in self.db[DELIVERIES].find({"status": "sent", "channel": "sms"}, {"provider_message_id": 1}).limit(500)
-               if d.get("provider_message_id")]
+        now = self.ctx.clock()
+        give_up_after = dt.timedelta(hours=self.settings.sms_report_give_up_hours)
+        if not tick_done(self.db, REPORT_CHECKS_JOB, REPORT_CHECKS_TICK):
+            started = deliveries_repo.start_report_checks(self.db, now, now - give_up_after)
+            mark_tick_done(self.db, REPORT_CHECKS_JOB, REPORT_CHECKS_TICK, {"started": started})
         try:
-            statuses = sms.statuses(ids)
-        except Exception as exc:  # reports are best effort; the next poll asks again
+            poll = sending.poll_sms_reports(self.ctx, sms.statuses, DELIVERED_STATUSES, UNDELIVERED_STATUSES,
+                                            dt.timedelta(seconds=self.settings.report_poll_seconds), give_up_after)
+        except Exception as exc:  # reports are best effort; the messages stay due and the next poll asks again
             log.warning("delivery report poll failed", extra={"error": type(exc).__name__})
             return 0
-        return sending.apply_sms_reports(self.ctx, statuses, DELIVERED_STATUSES, UNDELIVERED_STATUSES)
+        if poll.asked:
+            log.info("delivery reports polled", extra={"asked": poll.asked, "applied": poll.applied, "waiting": poll.waiting,
+                                                        "given_up": poll.given_up})
+        return poll.applied
 
     def scheduler_loop(self) -> None:
         with identity.bound(identity.service_caller("campaign-jobs")):

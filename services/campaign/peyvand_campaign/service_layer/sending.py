@@ -26,6 +26,7 @@ from peyvand_campaign.adapters.lookup_cache import TtlCache
 from peyvand_campaign.adapters.senders.base import OutgoingMessage, Sender, SendError, SendReceipt
 from peyvand_campaign.domain.consent import may_send
 from peyvand_campaign.domain.delivery import BACKOFF, Delivery
+from peyvand_campaign.domain.delivery_reports import GIVE_UP_AFTER, next_report_check
 from peyvand_campaign.domain.journeys import ACTIVE
 from peyvand_campaign.domain.quiet_hours import next_send_at, schedule_service_message
 from peyvand_campaign.domain.templates import Template, TemplateContextMissing, render
@@ -372,26 +373,75 @@ def _settle(ctx: SendContext, sender: Sender, item: _Ready, answer: SendReceipt 
         _save(ctx, delivery, now, **waiting)
         metrics.MESSAGES.labels(delivery.channel, "failed" if delivery.status == "failed" else "retried").inc()
         return delivery.status if delivery.status == "failed" else "retried"
-    delivery.mark_sent(answer.provider_message_id, ctx.clock())
-    batch.sent.append((delivery, {"waiting_for": ""}))
+    now = ctx.clock()
+    delivery.mark_sent(answer.provider_message_id, now)
+    extra: dict[str, object] = {"waiting_for": ""}
+    if callable(getattr(sender, "statuses", None)) and answer.provider_message_id:
+        extra["report_due_ms"] = deliveries_repo.epoch_ms(now)  # ask for its report at the next poll
+    batch.sent.append((delivery, extra))
     return "sent"
 
 
-def apply_sms_reports(ctx: SendContext, statuses: Mapping[str, int], delivered: frozenset[int], undelivered: frozenset[int]) -> int:
-    changed = 0
+@dataclass
+class ReportPoll:
+    """What one delivery-report poll did."""
+
+    asked: int = 0  # messages asked about
+    applied: int = 0  # final reports recorded (delivered or undelivered)
+    waiting: int = 0  # no final report yet: asked about again later
+    given_up: int = 0  # waited too long: no longer asked about (they stay sent)
+
+
+def poll_sms_reports(ctx: SendContext, fetch: Callable[[list[str]], Mapping[str, int]], delivered: frozenset[int],
+                     undelivered: frozenset[int], poll_every: dt.timedelta, give_up_after: dt.timedelta = GIVE_UP_AFTER,
+                     page: int = 500, max_pages: int = 20) -> ReportPoll:
+    """Ask the provider (``fetch``: message ids -> provider status) about the sent SMS whose report
+    is due, a page at a time, the longest due first; record final reports, and give each message
+    still without one its next check (``delivery_reports.next_report_check``). A ``fetch`` error
+    propagates: nothing of that page was changed, it stays due."""
     now = ctx.clock()
-    for message_id, status in statuses.items():
-        if status not in delivered and status not in undelivered:
-            continue
-        doc = ctx.db["deliveries"].find_one({"provider_message_id": message_id, "channel": "sms"})
-        if doc is None or doc.get("status") != "sent":
-            continue
-        delivery = deliveries_repo.from_doc(doc)
-        if status in delivered:
-            delivery.mark_delivered(now)
-            metrics.MESSAGES.labels("sms", "delivered").inc()
-        else:
-            delivery.mark_undeliverable(f"kavenegar_status_{status}", now)
-            metrics.MESSAGES.labels("sms", "undelivered").inc()
-        changed += _save(ctx, delivery, now)
-    return changed
+    poll = ReportPoll()
+    for _ in range(max_pages):
+        docs = deliveries_repo.reports_due(ctx.db, now, page)
+        by_message = {str(d["provider_message_id"]): d for d in docs if d.get("provider_message_id")}
+        statuses = fetch(list(by_message)) if by_message else {}
+        poll.asked += len(by_message)
+        next_checks: dict[int | None, list[str]] = {}
+        for doc in docs:
+            status = statuses.get(str(doc.get("provider_message_id") or ""))
+            if doc.get("status") != "sent" or not doc.get("provider_message_id"):
+                next_checks.setdefault(None, []).append(doc["_id"])  # nothing to ask about
+                continue
+            if status in delivered or status in undelivered:
+                if _apply_report(ctx, doc, status in delivered, f"kavenegar_status_{status}", now):
+                    poll.applied += 1
+                    continue
+                check: dt.datetime | None = now + poll_every  # changed meanwhile: the next poll settles it
+            else:
+                sent_at = instant(doc["sent_at"]) if doc.get("sent_at") else now
+                check = next_report_check(sent_at, now, poll_every, give_up_after)
+            if check is None:
+                poll.given_up += 1
+                metrics.MESSAGES.labels("sms", "report_expired").inc()
+            else:
+                poll.waiting += 1
+            next_checks.setdefault(None if check is None else deliveries_repo.epoch_ms(check), []).append(doc["_id"])
+        deliveries_repo.reschedule_reports(ctx.db, now, next_checks)
+        if len(docs) < page:
+            break
+    return poll
+
+
+def _apply_report(ctx: SendContext, doc: dict[str, object], reached: bool, reason: str, now: dt.datetime) -> bool:
+    """Record a final delivery report on its delivery (versioned; the report check ends with it)."""
+    delivery = deliveries_repo.from_doc(doc)  # type: ignore[arg-type]
+    if reached:
+        delivery.mark_delivered(now)
+    else:
+        delivery.mark_undeliverable(reason, now)
+    try:
+        deliveries_repo.save(ctx.db, delivery, now, unset=("report_due_ms",))
+    except VersionConflict:
+        return False
+    metrics.MESSAGES.labels("sms", "delivered" if reached else "undelivered").inc()
+    return True
