@@ -111,3 +111,4 @@ def test_messages_sent_before_per_message_checks_get_one_once(db: Any) -> None:
     assert deliveries_repo.start_report_checks(db, NOON, NOON - dt.timedelta(hours=72)) == 2
     assert {d["_id"] for d in db[DELIVERIES].find({"report_due_ms": {"$lte": deliveries_repo.epoch_ms(NOON)}})} == set(recent)
     assert "report_due_ms" not in db[DELIVERIES].find_one({"_id": old[0]})
+

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from peyvand_runtime.store import stored_instant
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.database import Database
 
 PROFILES = "profiles"          # customer projection (segment document + contact points + consents)
@@ -16,6 +16,14 @@ TEMPLATES = "templates"
 SEGMENTS = "segments"
 OPT_OUTS = "opt_outs"
 CONVERSIONS = "conversions"
+
+
+def _drop_single_field_indexes(db: Database, collection: str, fields: tuple[str, ...]) -> None:
+    # Found by key, not by name: nx-27017 names indexes its own way (``idx_deliveries_created_at``).
+    for name, info in db[collection].index_information().items():
+        keys = list(info.get("key") or [])
+        if len(keys) == 1 and keys[0][0] in fields:
+            db[collection].drop_index(name)
 
 
 def ensure_indexes(db: Database) -> None:
@@ -38,7 +46,10 @@ def ensure_indexes(db: Database) -> None:
     db[DELIVERIES].create_index("campaign_id")
     db[DELIVERIES].create_index("provider_message_id")
     db[DELIVERIES].create_index("outbox_pending")
-    db[DELIVERIES].create_index([("created_at", DESCENDING)])
+    # No index on created_at: the one query sorting on it (a customer's deliveries) is answered
+    # from the customer_id index and sorts that customer's few in memory, on nx-27017 as on
+    # MongoDB; the index only cost every delivery write. Dropped where an older release made it.
+    _drop_single_field_indexes(db, DELIVERIES, ("created_at",))
     # Only sent SMS awaiting a delivery report carry it (deliveries_repo.reports_due).
     db[DELIVERIES].create_index("report_due_ms", sparse=True)
     db[CAMPAIGNS].create_index("status")
