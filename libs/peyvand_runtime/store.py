@@ -52,6 +52,16 @@ def ensure_indexes(*documents: type[mongoengine.Document]) -> None:
         document.ensure_indexes()
 
 
+def drop_single_field_indexes(collection: Any, fields: tuple[str, ...]) -> list[str]:
+    """Drop the single-field indexes on ``fields`` (in that order); returns the names dropped.
+    Found by key, not by name: nx-27017 names indexes its own way (``idx_parties_k0``)."""
+    by_key = {tuple(info["key"])[0][0]: name for name, info in collection.index_information().items() if len(info["key"]) == 1}
+    dropped = [by_key[field] for field in fields if field in by_key]
+    for name in dropped:
+        collection.drop_index(name)
+    return dropped
+
+
 def store_is_reachable(database: Database) -> bool:
     try:
         database.client.admin.command("ping")

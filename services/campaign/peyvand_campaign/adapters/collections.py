@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peyvand_runtime.store import stored_instant
+from peyvand_runtime.store import drop_single_field_indexes, stored_instant
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -16,14 +16,6 @@ TEMPLATES = "templates"
 SEGMENTS = "segments"
 OPT_OUTS = "opt_outs"
 CONVERSIONS = "conversions"
-
-
-def _drop_single_field_indexes(db: Database, collection: str, fields: tuple[str, ...]) -> None:
-    # Found by key, not by name: nx-27017 names indexes its own way (``idx_deliveries_created_at``).
-    for name, info in db[collection].index_information().items():
-        keys = list(info.get("key") or [])
-        if len(keys) == 1 and keys[0][0] in fields:
-            db[collection].drop_index(name)
 
 
 def ensure_indexes(db: Database) -> None:
@@ -49,7 +41,7 @@ def ensure_indexes(db: Database) -> None:
     # No index on created_at: the one query sorting on it (a customer's deliveries) is answered
     # from the customer_id index and sorts that customer's few in memory, on nx-27017 as on
     # MongoDB; the index only cost every delivery write. Dropped where an older release made it.
-    _drop_single_field_indexes(db, DELIVERIES, ("created_at",))
+    drop_single_field_indexes(db[DELIVERIES], ("created_at",))
     # Only sent SMS awaiting a delivery report carry it (deliveries_repo.reports_due).
     db[DELIVERIES].create_index("report_due_ms", sparse=True)
     db[CAMPAIGNS].create_index("status")

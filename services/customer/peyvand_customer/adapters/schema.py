@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from peyvand_runtime import store
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -36,12 +37,7 @@ DEFERRABLE: tuple[str, ...] = tuple(name for name, unique in PARTY_INDEXES if no
 
 def drop_deferrable_indexes(db: Database) -> list[str]:
     """Drop the party indexes an initial load may build afterwards; returns the names dropped."""
-    # Found by key, not by name: nx-27017 names indexes its own way (``idx_parties_k0``).
-    by_key = {tuple(info["key"])[0][0]: name for name, info in db[PARTIES].index_information().items() if len(info["key"]) == 1}
-    dropped = [by_key[field] for field in DEFERRABLE if field in by_key]
-    for index in dropped:
-        db[PARTIES].drop_index(index)
-    return dropped
+    return store.drop_single_field_indexes(db[PARTIES], DEFERRABLE)
 
 
 # ``{_id: LOOKUP_LAYOUT, v: n}`` in COUNTERS: the slot layout every party of the book is in
