@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import eventlet
-from kombu import Connection, Queue
+from kombu.connection import Connection
+from kombu.entity import Queue
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
 from prometheus_client import Counter, Histogram

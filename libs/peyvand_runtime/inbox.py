@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import pymongo
 from pymongo.database import Database
@@ -20,7 +21,7 @@ PRUNE_EVERY = dt.timedelta(minutes=10)
 
 
 class Inbox:
-    def __init__(self, database: Database, consumer: str) -> None:
+    def __init__(self, database: Database[Any], consumer: str) -> None:
         self.collection = database[APPLIED]
         self.consumer = consumer
 

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import socket
 from collections.abc import Callable
+from typing import Any
 
 import pymongo
 from pymongo.database import Database
@@ -27,7 +28,7 @@ def holder_name(process: str) -> str:
 class Lease:
     """A named lease: ``acquire`` succeeds for the holder or when the previous holder's lease ran out."""
 
-    def __init__(self, database: Database, name: str, holder: str, ttl_seconds: float, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(self, database: Database[Any], name: str, holder: str, ttl_seconds: float, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.collection = database[LEASES]
         self.name = name
         self.holder = holder
@@ -53,13 +54,13 @@ class Lease:
         self.collection.update_one({"_id": self.name, "holder": self.holder}, {"$set": {"expires_at_ms": _ms(self.clock()) - 1000}})
 
 
-def tick_done(database: Database, job: str, tick: str) -> bool:
+def tick_done(database: Database[Any], job: str, tick: str) -> bool:
     """Whether ``job`` already completed ``tick`` (e.g. the date ``2026-11-22``)."""
     doc = database[JOB_RUNS].find_one({"_id": job}, {"done_ticks": 1})
     return bool(doc and tick in doc.get("done_ticks", []))
 
 
-def mark_tick_done(database: Database, job: str, tick: str, summary: dict[str, object]) -> None:
+def mark_tick_done(database: Database[Any], job: str, tick: str, summary: dict[str, object]) -> None:
     """Record a finished tick; keeps the last 60 ticks so the document stays small."""
     doc = database[JOB_RUNS].find_one({"_id": job}, {"done_ticks": 1}) or {}
     ticks = [t for t in doc.get("done_ticks", []) if t != tick][-59:] + [tick]
@@ -70,7 +71,7 @@ def mark_tick_done(database: Database, job: str, tick: str, summary: dict[str, o
     )
 
 
-def last_success(database: Database, job: str) -> dt.datetime | None:
+def last_success(database: Database[Any], job: str) -> dt.datetime | None:
     doc = database[JOB_RUNS].find_one({"_id": job}, {"last_success_ms": 1})
     if not doc or not doc.get("last_success_ms"):
         return None

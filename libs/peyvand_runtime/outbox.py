@@ -43,7 +43,7 @@ def envelopes(events: Iterable[DomainEvent], producer: str, now: dt.datetime, ag
 
 
 def insert_new(
-    collection: Collection,
+    collection: Collection[Any],
     aggregate_id: str,
     fields: Mapping[str, Any],
     events: Iterable[DomainEvent],
@@ -60,7 +60,7 @@ def insert_new(
 
 
 def update_versioned(
-    collection: Collection,
+    collection: Collection[Any],
     aggregate_id: str,
     expected_version: int,
     fields: Mapping[str, Any],
@@ -96,7 +96,7 @@ def update_versioned(
 
 
 def save(
-    collection: Collection,
+    collection: Collection[Any],
     aggregate_id: str,
     loaded_version: int,
     fields: Mapping[str, Any],

@@ -51,7 +51,7 @@ class _Page:
 class OutboxRelay:
     def __init__(
         self,
-        database: Database,
+        database: Database[Any],
         producer: str,
         collections: list[str],
         amqp_uri: str,
@@ -243,6 +243,7 @@ class OutboxRelay:
             self._finish_page()
             return
         tag_at_start = self._next_tag
+        assert self._connection is not None  # publishing runs on the connection's own ioloop
         self._connection.ioloop.call_later(self.confirm_timeout, lambda: self._confirm_timed_out(page, tag_at_start))
 
     def _on_confirm(self, frame: Any) -> None:

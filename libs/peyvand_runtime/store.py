@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 3000
 
 
-def connect(service: str, settings: ProcessSettings, **client_options: Any) -> Database:
+def connect(service: str, settings: ProcessSettings, **client_options: Any) -> Database[Any]:
     """Register the mongoengine alias ``service`` and return its pymongo database."""
     name = settings.database_name(service)
     options: dict[str, Any] = {
@@ -39,11 +39,11 @@ def connect(service: str, settings: ProcessSettings, **client_options: Any) -> D
     except Exception:  # pragma: no cover - nothing to disconnect
         pass
     mongoengine.connect(db=name, host=settings.mongodb_uri, alias=service, **options)
-    database: Database = mongoengine.get_db(alias=service)
+    database: Database[Any] = mongoengine.get_db(alias=service)
     return database
 
 
-def client_for(uri: str) -> pymongo.MongoClient:
+def client_for(uri: str) -> pymongo.MongoClient[Any]:
     return pymongo.MongoClient(uri, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True)
 
 
@@ -62,7 +62,7 @@ def drop_single_field_indexes(collection: Any, fields: tuple[str, ...]) -> list[
     return dropped
 
 
-def store_is_reachable(database: Database) -> bool:
+def store_is_reachable(database: Database[Any]) -> bool:
     try:
         database.client.admin.command("ping")
         return True

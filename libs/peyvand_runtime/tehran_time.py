@@ -80,7 +80,8 @@ def parse_jalali(text: str) -> dt.date:
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise ValueError("expected a Jalali date as YYYY/MM/DD")
     year, month, day = (int(p) for p in parts)
-    return jdatetime.date(year, month, day).togregorian()
+    gregorian: dt.date = jdatetime.date(year, month, day).togregorian()
+    return gregorian
 
 
 @lru_cache(maxsize=_JALALI_CACHE)
