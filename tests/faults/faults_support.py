@@ -1,33 +1,32 @@
 """Helpers for the fault tests: the spine flow as real processes, a tap queue on an events
-exchange, and the lost / duplicated tally every fault test prints and asserts."""
+exchange, and the lost / duplicated tally every fault test prints and asserts. Publishing raw
+bytes, queue depths and waiting come from ``peyvand_stack.spine_probe`` (re-exported here)."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import re
 import sys
 import threading
-import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pika
-from peyvand_runtime import outbox, store
-from peyvand_runtime.domain import DomainEvent
-from peyvand_runtime.ids import new_id
+from peyvand_runtime import store
 from peyvand_runtime.settings import ProcessSettings
 from peyvand_stack.harness import Stack, StackProcess
 from peyvand_stack.processes import PortPlan, process_specs
+from peyvand_stack.spine_probe import publish_raw, queue_depth, wait_for, write_customers
 
 HERE = Path(__file__).resolve().parent
 OBSERVED_WORKER = HERE / "observed_policy_worker.py"
 CREATED_QUEUE = "evt-customer-customer.created--policy.handle_customer_created"
+__all__ = ["CREATED_QUEUE", "SpineFlow", "Tally", "Tap", "publish_raw", "published", "queue_depth", "tally", "wait_for"]
 PUBLISHED_RE = re.compile(r'^peyvand_outbox_published_total\{producer="(\w+)"\} ([0-9.e+]+)$', re.M)
 
 
@@ -59,17 +58,6 @@ def tally(name: str, expected: Iterable[str], effects: Iterable[str], deliveries
         duplicated=sum(n - 1 for n in seen.values() if n > 1) + len(set(seen) - want),
         redelivered=sum(n - 1 for n in delivered.values() if n > 1),
     )
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str, stack: Stack | None = None, poll: float = 0.2,
-             state: Callable[[], Any] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(poll)
-    logs = "" if stack is None else "\n".join(f"--- {p.name}\n{p.log_tail(15)}" for p in stack.processes.values())
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; state: {state() if state else '-'}\n{logs}")
 
 
 def published(process: StackProcess) -> float:
@@ -112,25 +100,6 @@ class Tap:
             connection.close()
 
 
-def queue_depth(amqp_uri: str, queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        return int(connection.channel().queue_declare(queue, durable=True, passive=True).method.message_count)
-    finally:
-        connection.close()
-
-
-def publish_raw(amqp_uri: str, routing_key: str, body: bytes, exchange: str = "customer.events") -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        channel = connection.channel()
-        channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-        channel.confirm_delivery()
-        channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(content_type="application/json", delivery_mode=2))
-    finally:
-        connection.close()
-
-
 class SpineFlow:
     """Customers saved with their outbox → customer-relay → RabbitMQ → policy-worker (observed)."""
 
@@ -164,15 +133,7 @@ class SpineFlow:
         self.stack.start("customer-relay")
 
     def create_customers(self, count: int, prefix: str = "c") -> list[str]:
-        ids = []
-        now = dt.datetime.now(dt.UTC)
-        for i in range(count):
-            customer_id = new_id("cus")
-            snapshot = {"customer_id": customer_id, "display_name": f"مشتری {prefix}{i}", "agent_id": "agt_1", "branch_code": "101", "status": "active"}
-            outbox.save(self.customer_db["parties"], customer_id, 0, {"display_name": snapshot["display_name"]}, [DomainEvent("customer.created", snapshot)], "customer", now)
-            ids.append(customer_id)
-            self.created.append(customer_id)
-        return ids
+        return write_customers(self.customer_db["parties"], count, prefix, on_written=self.created.append)
 
     def create_in_background(self, count: int) -> threading.Thread:
         thread = threading.Thread(target=self.create_customers, args=(count, "bg"), daemon=True)
