@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import SUITES, Figure, Progress
+from bench.hostprobe import HostProbe
 from bench.infra import Context, Infra
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"bench: suites {', '.join(args.suites)}; repeat {args.repeat}; events {args.events:,}{' (quick)' if args.quick else ''}")
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     log(f"bench: load average {load_at_start[0]} on {os.cpu_count()} cores (other work on the machine skews every figure; ratios less so)")
+    host = HostProbe.start()
+    log(f"bench: host speed: 10M pure-Python additions in {host.loop_seconds_at_start:.2f} s (lower is faster; compare hosts by it)")
     infra = Infra(log, keep=args.keep_tmp)
     figures: dict[str, list[Figure]] = {}
     failed: dict[str, str] = {}
@@ -174,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"bench: logs and data kept in {infra.tmp}")
     if interrupted:
         return 130
+    # After the servers are stopped (a Ctrl-C above is not held up by it): the host as the suites left it.
+    machine["host"] = host.finish().facts()
+    log(f"bench: {host.describe()}")
     for suite, figs in figures.items():
         print(f"\n{suite} — median of {args.repeat} run(s); ratio = median ÷ baseline median\n")
         print(table(figs))

@@ -53,6 +53,7 @@ def merge(documents: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
             "repeat": doc.get("repeat"),
             "load_average_at_start": machine.get("load_average_1_5_15_at_start"),
             "load_average_at_end": machine.get("load_average_1_5_15_at_end"),
+            "host": machine.get("host"),
         }
         if suite in doc.get("suites", {}):
             suites[suite] = doc["suites"][suite]
@@ -72,11 +73,21 @@ def merge(documents: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
+def host_speed(host: dict[str, Any] | None) -> str:
+    """``10M-add 0.95 s  I/O stall 0.4 %  `` for a run that recorded its host (bench.hostprobe), else ''."""
+    if not host or host.get("python_10m_additions_seconds_at_start") is None:
+        return ""
+    text = f"10M-add {host['python_10m_additions_seconds_at_start']:.2f} s  "
+    if host.get("io_full_stall_share") is not None:
+        text += f"I/O stall {host['io_full_stall_share']:.1%}  "
+    return text
+
+
 def render(merged: dict[str, Any]) -> str:
     lines = ["suites run separately, merged by python -m bench.report:", ""]
     for suite, run in merged["runs"].items():
         start, end = run.get("load_average_at_start") or ["?"], run.get("load_average_at_end") or ["?"]
-        lines.append(f"  {suite:<10} {run['timestamp']}  load {start[0]} → {end[0]}  {run.get('duration_seconds') or 0:,.0f} s  {run['command']}  ({run['source']})")
+        lines.append(f"  {suite:<10} {run['timestamp']}  load {start[0]} → {end[0]}  {host_speed(run.get('host'))}{run.get('duration_seconds') or 0:,.0f} s  {run['command']}  ({run['source']})")
     figures = {suite: [_figure(f) for f in figs] for suite, figs in merged["suites"].items()}
     for suite, figs in figures.items():
         lines += ["", f"{suite} — median of {merged['runs'][suite].get('repeat')} run(s); ratio = median ÷ baseline median", "", table(figs)]
