@@ -25,9 +25,17 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
   fi
   echo "ensure-deploy-tools: apt-get install ${missing_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Wait for another apt/dpkg run (unattended-upgrades, a parallel CI job) rather than fail on its lock.
+  apt_install() { apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing_apt[@]}"; }
+  # A dpkg killed mid-install (a machine restart) leaves "dpkg was interrupted": every later apt-get
+  # refuses until `dpkg --configure -a` finishes the half-done packages, so do that first.
+  if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ] || ! dpkg --audit >/dev/null 2>&1 || [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+    echo "ensure-deploy-tools: dpkg was left half-done; dpkg --configure -a"
+    dpkg --configure -a >/dev/null 2>&1 || apt-get -f install -y -qq -o DPkg::Lock::Timeout=300 >/dev/null 2>&1 || true
+  fi
   # Update the package lists only when the install cannot find the packages.
-  if ! apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null || {
+  if ! apt_install >/dev/null 2>&1; then
+    apt-get update -qq -o DPkg::Lock::Timeout=300 && apt_install >/dev/null || {
       echo "ensure-deploy-tools: apt-get install ${missing_apt[*]} failed" >&2
       exit 1
     }
