@@ -14,7 +14,9 @@ from peyvand_gateway.bootstrap import Gateway
 from peyvand_gateway.service_layer.auth import Authenticated
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
+    """Async so FastAPI calls it on the event loop: a plain ``def`` dependency is run in the
+    worker thread pool, one thread hop per request for reading an attribute."""
     gateway: Gateway = request.app.state.gateway
     return gateway
 

@@ -14,7 +14,7 @@ from peyvand.ticketing.v1 import ticketing_pb2
 from peyvand_runtime.tehran_time import to_ascii_digits
 
 from peyvand_gateway.adapters.backends import BackendError, Backends, call
-from peyvand_gateway.service_layer.composition import Composed, Part, compose
+from peyvand_gateway.service_layer.composition import Composed, Part, compose_async
 
 # Tickets still in work: one ListTickets call with all three in ``statuses``.
 OPEN_TICKET_STATUSES = ("new", "open", "pending_customer")
@@ -57,10 +57,16 @@ def by_sla_urgency(tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tickets, key=lambda t: (_SLA_ORDER.get(t.get("sla_state", ""), 3), (t.get("resolution_due") or {}).get("utc") or "~"))
 
 
-def customer_360(
+async def customer_360(
+    backends: Backends, customer_id: str, deadline_seconds: float, *presenters: Callable[[Any], Any], **sizes: int
+) -> Composed:
+    """The 360° view, composed on the event loop (an ``async`` endpoint: no worker thread)."""
+    return await compose_async(customer_360_parts(backends, customer_id, *presenters, **sizes), deadline_seconds)
+
+
+def customer_360_parts(
     backends: Backends,
     customer_id: str,
-    deadline_seconds: float,
     present_customer: Callable[[Any], Any],
     present_policy: Callable[[Any], Any],
     present_entry: Callable[[Any], Any],
@@ -69,9 +75,10 @@ def customer_360(
     timeline_size: int = 10,
     tickets_size: int = 20,
     messages_size: int = 10,
-) -> Composed:
+) -> list[Part]:
     """Profile and timeline (customer, one call), policies (policy), open tickets with their SLA
-    state (ticketing) and recent campaign messages (campaign), all at once within the deadline."""
+    state (ticketing) and recent campaign messages (campaign): started at once, answered within
+    one deadline."""
     customer_stub = backends.customer.stub
     parts = [
         Part(
@@ -120,4 +127,4 @@ def customer_360(
                 when_not_found=list,  # campaign has not heard of this customer yet: no messages
             )
         )
-    return compose(parts, deadline_seconds)
+    return parts

@@ -197,15 +197,18 @@ def merge_customers(customer_id: str, body: MergeCreate, who: StaffUser, gateway
 @router.get(
     "/{customer_id}/360", operation_id="getCustomer360", response_model=Customer360Public, summary="Everything about one customer, at once"
 )
-def customer_360(customer_id: str, who: StaffUser, gateway: GatewayDep, if_none_match: Annotated[str | None, Header()] = None) -> Any:
+async def customer_360(customer_id: str, who: StaffUser, gateway: GatewayDep, if_none_match: Annotated[str | None, Header()] = None) -> Any:
     """Composed in parallel within one deadline; parts whose service is slow or down are left
     out and named in `degraded` (the answer still comes, never a hang or a 500)."""
-    return answer_360(gateway, f"/api/v1/customers/{customer_id}/360", customer_id, who.caller.role, if_none_match, compact=False)
+    return await answer_360(gateway, f"/api/v1/customers/{customer_id}/360", customer_id, who.caller.role, if_none_match, compact=False)
 
 
-def answer_360(gateway: Any, path: str, customer_id: str, role: str, if_none_match: str | None, compact: bool) -> Any:
+async def answer_360(gateway: Any, path: str, customer_id: str, role: str, if_none_match: str | None, compact: bool) -> Any:
+    """Async end to end: the backend calls are awaited on the event loop, and presenting and
+    rendering (a few ms of CPU) run there too; in a worker thread they would hold the same
+    interpreter lock, after a thread hop."""
     present_customer = (lambda c: presenters.customer_compact(c, role)) if compact else (lambda c: presenters.customer(c, role))
-    composed = customer_views.customer_360(
+    composed = await customer_views.customer_360(
         gateway.backends,
         customer_id,
         gateway.settings.compose_deadline_seconds,

@@ -78,8 +78,8 @@ def my_book(
 
 
 @router.get("/customers/{customer_id}/360", operation_id="getCustomer360Compact", response_model=Customer360Compact)
-def customer_360(customer_id: str, who: AgentUser, gateway: GatewayDep, if_none_match: Annotated[str | None, Header()] = None) -> Any:
-    return answer_360(gateway, f"/mobile/v1/customers/{customer_id}/360", customer_id, who.caller.role, if_none_match, compact=True)
+async def customer_360(customer_id: str, who: AgentUser, gateway: GatewayDep, if_none_match: Annotated[str | None, Header()] = None) -> Any:
+    return await answer_360(gateway, f"/mobile/v1/customers/{customer_id}/360", customer_id, who.caller.role, if_none_match, compact=True)
 
 
 @router.post("/customers/{customer_id}/interactions", operation_id="logInteractionQuick", response_model=TimelineEntryPublic, status_code=201)
