@@ -7,7 +7,9 @@ from typing import Literal
 from peyvand_runtime.settings import PLACEHOLDER_SECRETS, ProcessSettings
 from pydantic import model_validator
 
-DEV_JWT_SECRET = "dev-only-secret"
+# Development only, and refused elsewhere by name. As long as HS256 asks of a key (32 bytes): a
+# shorter one made PyJWT warn InsecureKeyLengthWarning on the first sign-in of every `make run`.
+DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production"
 
 
 class GatewaySettings(ProcessSettings):
@@ -59,7 +61,7 @@ class GatewaySettings(ProcessSettings):
         if self.password_hash_profile == "test" and self.peyvand_env != "test":
             raise ValueError("PASSWORD_HASH_PROFILE=test is allowed only when PEYVAND_ENV=test")
         if self.peyvand_env not in ("development", "test"):
-            if self.jwt_secret.lower() in PLACEHOLDER_SECRETS or len(self.jwt_secret) < 32:
+            if self.jwt_secret.lower() in PLACEHOLDER_SECRETS or self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise ValueError("JWT_SECRET must be a real secret of at least 32 characters outside development")
             if self.jwt_secret == self.identity_secret:
                 raise ValueError("JWT_SECRET and IDENTITY_SECRET must differ")
