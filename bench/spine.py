@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pika
 import pymongo
 from peyvand_runtime import outbox
 from peyvand_runtime.domain import DomainEvent
 from peyvand_runtime.ids import new_id
 from peyvand_stack.harness import Stack
 from peyvand_stack.processes import PortPlan, process_specs
+from peyvand_stack.spine_probe import queue_depth
 
 from bench import Figure, Stat, figure, raw
 from bench.infra import Context
@@ -105,14 +105,6 @@ def _vm_hwm_mb(pid: int | None) -> float:
     return 0.0
 
 
-def _queue_depth(amqp_uri: str, queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        return int(connection.channel().queue_declare(queue, durable=True, passive=True).method.message_count)
-    finally:
-        connection.close()
-
-
 def _timeout_for(count: int) -> float:
     return 120 + count / 20
 
@@ -180,7 +172,7 @@ def _spine_once(ctx: Context, client: pymongo.MongoClient, count: int, i: int) -
                 out["relay"] = count / (ended - began)
                 out["rss_relay_alone"] = _vm_hwm_mb(relay.proc.pid if relay.proc else None)
                 relay.stop()
-                depth = _queue_depth(uri, QUEUE)
+                depth = queue_depth(uri, QUEUE)
                 if depth != count:
                     raise RuntimeError(f"relay alone: queue holds {depth}, expected {count}")
                 ctx.log(f"spine relay alone (outbox → broker, confirmed and cleared): run {i + 1}/{ctx.repeat}: {out['relay']:,.0f} events/s")
