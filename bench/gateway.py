@@ -13,6 +13,11 @@ its latency is measured from that scheduled time, so a stalled server or client 
 the latency instead of silently lowering the rate (no coordinated omission). The backend
 baseline drives each gRPC method the 360° view calls, directly, with the same ids at the same
 rate; the slowest of them (by p50) is the reference for the gateway's p50.
+
+``BENCH_GATEWAY_STORES=per-service`` gives each service its own nx-27017 process instead of one
+for all (each service owns its data; one nx-27017 runs every command of its databases under one
+interpreter lock, where a MongoDB server would use threads). Not the default: the table's
+figures are on one store, as ``make run`` and the tests use it.
 """
 
 from __future__ import annotations
@@ -324,12 +329,30 @@ def backend_calls(addrs: dict[str, str], ids: list[str], rate: float, seconds: f
 
 
 # -- processes ------------------------------------------------------------------------------
-def start_stack(ctx: Context, env: dict[str, str]) -> Any:
+def per_service_stores(ctx: Context, servers: list[Any]) -> dict[str, str]:
+    """One nx-27017 per service (each service owns its data; the stand-in serves one database's
+    commands at a time under one GIL, where MongoDB would use its own threads)."""
+    from peyvand_devstack.mongo import EmbeddedMongo
+
+    uris = {}
+    for service in ("gateway", "customer", "policy", "ticketing", "campaign"):
+        server = EmbeddedMongo(ctx.tmp / f"mongo-{service}", die_with_parent=True)
+        servers.append(server)
+        server.start()
+        uris[service] = server.uri
+    ctx.log(f"gateway: one nx-27017 per service: {', '.join(f'{k} {v}' for k, v in uris.items())}")
+    return uris
+
+
+def start_stack(ctx: Context, env: dict[str, str], store_uris: dict[str, str] | None = None) -> Any:
     from peyvand_stack.harness import Stack
     from peyvand_stack.processes import PortPlan, process_specs
 
     plan = PortPlan.on_free_ports()
-    stack = Stack([s for s in process_specs(plan) if s.name in PROCESSES], env, plan, ctx.tmp / "gateway-logs")
+    specs = [s for s in process_specs(plan) if s.name in PROCESSES]
+    if store_uris:
+        specs = [dataclasses.replace(s, env={**s.env, "MONGODB_URI": store_uris[s.service]}) for s in specs]
+    stack = Stack(specs, env, plan, ctx.tmp / "gateway-logs")
     stack.start(*PROCESSES, timeout=120)  # on failure, the ones it started are stopped (seen at 1M, 2026-11-23)
     return stack
 
@@ -401,6 +424,15 @@ def load_average() -> str:
 
 # -- the suite ------------------------------------------------------------------------------
 def run(ctx: Context) -> list[Figure]:
+    servers: list[Any] = []  # one nx-27017 per service, when asked for (BENCH_GATEWAY_STORES=per-service)
+    try:
+        return _run(ctx, servers)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _run(ctx: Context, servers: list[Any]) -> list[Figure]:
     from peyvand_gateway.adapters import passwords
     from peyvand_gateway.service_layer.org import seed_demo_org
     from peyvand_runtime import store
@@ -414,8 +446,9 @@ def run(ctx: Context) -> list[Figure]:
     saved = {k: os.environ.get(k) for k in ("PEYVAND_ENV", "IDENTITY_SECRET")}
     os.environ.update(PEYVAND_ENV="test", IDENTITY_SECRET=IDENTITY_SECRET)  # the customer id index key derives from it
     try:
-        settings = ProcessSettings(mongodb_uri=ctx.mongo_uri, mongodb_db_suffix=suffix)
-        dbs = {name: store.connect(name, settings) for name in ("gateway", "customer", "policy", "ticketing")}
+        store_uris = per_service_stores(ctx, servers) if os.environ.get("BENCH_GATEWAY_STORES") == "per-service" else {}
+        dbs = {name: store.connect(name, ProcessSettings(mongodb_uri=store_uris.get(name, ctx.mongo_uri), mongodb_db_suffix=suffix))
+               for name in ("gateway", "customer", "policy", "ticketing")}
         passwords.configure("test")
         seed_demo_org(dbs["gateway"])
         ctx.log(f"gateway: loading {int(size['customers']):,} customers (load average {load_average()})")
@@ -430,7 +463,7 @@ def run(ctx: Context) -> list[Figure]:
                 os.environ[key] = value
     ids = [c["_id"] for c in sample]
     random.Random(9).shuffle(ids)
-    stack = start_stack(ctx, env)
+    stack = start_stack(ctx, env, store_uris)
     figures: list[Figure] = []
     try:
         port = stack.plan.gateway_http
