@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -14,10 +15,12 @@ from peyvand_stack.processes import PortPlan, ProcessSpec, process_env
 
 
 def http_ready(port: int, path: str = "/readyz", timeout: float = 0.5) -> bool:
+    """True if an HTTP server on ``port`` answers ``path`` with 200; anything else (nothing
+    listening, an error status, a server that does not speak HTTP/1.1) is "not ready"."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
             return bool(response.status == 200)
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return False
 
 

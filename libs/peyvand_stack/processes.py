@@ -29,6 +29,9 @@ class ProcessSpec:
     http_port: int | None = None
 
 
+METRICS_PORTS = 24  # one per process of the stack, with room to spare
+
+
 @dataclass
 class PortPlan:
     """Ports for one stack; ``make run`` uses the fixed defaults, tests ask for free ones."""
@@ -52,8 +55,13 @@ class PortPlan:
         """Every port free right now: for tests and benchmarks beside a running stack."""
         from peyvand_devstack.ports import free_ports
 
-        grpc_ports = free_ports(len(GRPC_SERVICES))
-        return cls(gateway_http=free_ports(1)[0], grpc=dict(zip(GRPC_SERVICES, grpc_ports, strict=True)), metrics_base=0, metrics_ports=free_ports(24))
+        # One call for the whole plan: ``free_ports`` holds its ports open while choosing, so they
+        # are distinct; separate calls could each be handed a port the other just released (a
+        # metrics port equal to a gRPC port: seen once in CI, the readiness probe met gRPC).
+        ports = free_ports(1 + len(GRPC_SERVICES) + METRICS_PORTS)
+        grpc_ports = ports[1:1 + len(GRPC_SERVICES)]
+        return cls(gateway_http=ports[0], grpc=dict(zip(GRPC_SERVICES, grpc_ports, strict=True)), metrics_base=0,
+                   metrics_ports=ports[1 + len(GRPC_SERVICES):])
 
 
 def _py(module: str, *args: str) -> tuple[str, ...]:
