@@ -108,7 +108,8 @@ class PartyRepository:
         doc = self._by_id.get(party_id)
         if doc is None:
             return None
-        return {k: v for k, v in doc.items() if k not in fields}  # a copy: callers of one batch may share a document
+        drop = frozenset(fields)
+        return {k: v for k, v in doc.items() if k not in drop}  # a copy: callers of one batch may share a document
 
     def get_docs(self, ids: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
         wanted = list(dict.fromkeys(ids))
