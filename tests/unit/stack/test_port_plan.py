@@ -61,3 +61,46 @@ def not_http() -> Iterator[int]:
 
 def test_a_port_that_does_not_speak_http_is_not_ready(not_http: int) -> None:
     assert http_ready(not_http, timeout=2) is False
+
+
+def test_free_ports_come_from_below_the_ephemeral_range() -> None:
+    chosen = ports.free_ports(30)
+    low, _ = ports.ephemeral_range()
+    assert len(set(chosen)) == 30
+    assert all(ports.LOWEST <= port < low for port in chosen), chosen
+    for port in chosen:  # free when handed out
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+class _Scripted:
+    """A random source that offers the given ports first."""
+
+    def __init__(self, *offers: int) -> None:
+        self.offers = list(offers)
+
+    def randrange(self, low: int, high: int) -> int:
+        return self.offers.pop(0) if self.offers else self.last
+
+    last = 0
+
+
+def test_a_port_in_use_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        spare = ports.free_ports(1)[0]
+        monkeypatch.setattr(ports, "_random", _Scripted(taken, spare))
+        assert ports.free_ports(1) == [spare]
+
+
+def test_when_every_offer_is_taken_the_kernel_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        scripted = _Scripted()
+        scripted.last = busy.getsockname()[1]  # every offer is the busy port
+        monkeypatch.setattr(ports, "_random", scripted)
+        chosen = ports.free_ports(2)
+    assert len(set(chosen)) == 2 and scripted.last not in chosen
