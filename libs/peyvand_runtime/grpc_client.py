@@ -114,6 +114,7 @@ class PeyvandClientInterceptor(
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self.secret = secret
+        self.sign = identity.Signer(secret)
         self.caller_provider = caller_provider
         self.default_timeout = default_timeout
         self.clock = clock
@@ -126,7 +127,7 @@ class PeyvandClientInterceptor(
         if correlation.GRPC_METADATA_KEY not in present:
             metadata.append((correlation.GRPC_METADATA_KEY, correlation.current() or correlation.new_correlation_id()))
         if identity.GRPC_METADATA_KEY not in present:
-            token = identity.sign(self.caller_provider(), self.secret, self.clock())
+            token = self.sign(self.caller_provider(), self.clock())
             metadata.append((identity.GRPC_METADATA_KEY, token))
         return _ClientCallDetails(
             method=details.method,

@@ -50,7 +50,7 @@ def build_server(
     """A started server (not blocking, no signal handlers): returns it, its port and health."""
     server = grpc.server(
         ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=f"{service_name}-grpc"),
-        interceptors=[ServerSpineInterceptor(settings.identity_secret), *extra_interceptors],
+        interceptors=[ServerSpineInterceptor(settings.identity_secret, cache_handlers=not extra_interceptors), *extra_interceptors],
         # Refuse to share a port with another process instead of silently splitting traffic.
         options=[("grpc.so_reuseport", 0)],
     )

@@ -106,6 +106,11 @@ def sign(caller: Caller, secret: str | bytes, now: dt.datetime, ttl_seconds: int
 
 def verify(token: str | None, secret: str | bytes, now: dt.datetime) -> Caller:
     """The caller named by a valid token; ``IdentityError`` for anything else."""
+    return _verified(token, secret, now)[0]
+
+
+def _verified(token: str | None, secret: str | bytes, now: dt.datetime) -> tuple[Caller, int]:
+    """``verify``, with the token's expiry (epoch seconds)."""
     if not token:
         raise IdentityError("caller identity missing")
     payload, dot, signature = token.partition(".")
@@ -133,7 +138,59 @@ def verify(token: str | None, secret: str | bytes, now: dt.datetime) -> Caller:
         raise IdentityError("caller identity garbled") from exc
     if now.timestamp() >= expires:
         raise IdentityError("caller identity expired")
-    return caller
+    return caller, expires
+
+
+class Signer:
+    """``sign`` for one secret, remembering the tokens it made in the current second.
+
+    A token depends only on the caller, the secret and the whole second of ``now`` (its
+    ``exp``), so a caller's calls within one second share one token; the gateway makes several
+    backend calls per request. Bounded: the memory is emptied when it holds ``size`` tokens.
+    Thread-safe (single dict operations).
+    """
+
+    def __init__(self, secret: str | bytes, ttl_seconds: int = 300, size: int = 1024) -> None:
+        _key(secret)  # refuse an empty secret now, not at the first call
+        self.secret, self.ttl_seconds, self.size = secret, ttl_seconds, size
+        self._made: dict[tuple[Caller, int], str] = {}
+
+    def __call__(self, caller: Caller, now: dt.datetime) -> str:
+        key = (caller, int(now.timestamp()))
+        token = self._made.get(key)
+        if token is None:
+            token = sign(caller, self.secret, now, self.ttl_seconds)
+            if len(self._made) >= self.size:
+                self._made.clear()
+            self._made[key] = token
+        return token
+
+
+class Verifier:
+    """``verify`` for one secret, remembering the tokens it has found valid.
+
+    A token seen before is answered by its caller after the expiry check alone (the signature
+    and claims of those exact bytes were checked when it was first seen); refused tokens are
+    not remembered, so a bad token is checked in full every time. Bounded: the memory is
+    emptied when it holds ``size`` tokens. Thread-safe (single dict operations).
+    """
+
+    def __init__(self, secret: str | bytes, size: int = 4096) -> None:
+        _key(secret)
+        self.secret, self.size = secret, size
+        self._valid: dict[str, tuple[Caller, int]] = {}
+
+    def __call__(self, token: str | None, now: dt.datetime) -> Caller:
+        known = self._valid.get(token) if token else None
+        if known is None:
+            known = _verified(token, self.secret, now)
+            if len(self._valid) >= self.size:
+                self._valid.clear()
+            self._valid[token] = known  # type: ignore[index]  # _verified refused an empty one
+        caller, expires = known
+        if now.timestamp() >= expires:
+            raise IdentityError("caller identity expired")
+        return caller
 
 
 # --- the caller of the request being handled -------------------------------------------

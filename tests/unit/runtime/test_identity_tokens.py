@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from peyvand_runtime.identity import Caller, IdentityError, service_caller, sign, verify
+from peyvand_runtime.identity import Caller, IdentityError, Signer, Verifier, service_caller, sign, verify
 
 SECRET = "a-test-secret-that-is-long-enough-0123"
 NOW = dt.datetime(2025, 3, 20, 8, 30, tzinfo=dt.UTC)
@@ -92,3 +92,66 @@ def test_inconsistent_callers_cannot_be_built(fields: dict[str, Any]) -> None:
 def test_signing_with_an_empty_secret_is_refused() -> None:
     with pytest.raises(ValueError):
         sign(AGENT, "", NOW)
+
+
+# ---- Signer and Verifier: the per-process memories of the interceptors ----------------------
+
+def test_the_signer_answers_what_sign_answers_and_reuses_a_token_within_its_second() -> None:
+    signer = Signer(SECRET)
+    first = signer(AGENT, NOW)
+    assert first == sign(AGENT, SECRET, NOW)
+    assert signer(AGENT, NOW + dt.timedelta(milliseconds=900)) is first  # same whole second: remembered
+    later = signer(AGENT, NOW + dt.timedelta(seconds=1))
+    assert later == sign(AGENT, SECRET, NOW + dt.timedelta(seconds=1)) != first  # a new second, a new exp
+    assert signer(MANAGER, NOW) == sign(MANAGER, SECRET, NOW) != first  # per caller
+
+
+def test_the_signer_forgets_when_full_and_refuses_an_empty_secret() -> None:
+    signer = Signer(SECRET, size=2)
+    for second in range(5):
+        at = NOW + dt.timedelta(seconds=second)
+        assert signer(AGENT, at) == sign(AGENT, SECRET, at)
+    assert len(signer._made) <= 2
+    with pytest.raises(ValueError):
+        Signer("")
+
+
+def test_the_verifier_remembers_valid_tokens_but_still_expires_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import peyvand_runtime.identity as identity
+
+    verifier = Verifier(SECRET)
+    token = sign(AGENT, SECRET, NOW, ttl_seconds=60)
+    assert verifier(token, NOW) == AGENT
+    checks: list[str] = []
+    monkeypatch.setattr(identity, "_verified", lambda *a: checks.append("full") or (_ for _ in ()).throw(AssertionError))
+    assert verifier(token, NOW + dt.timedelta(seconds=59)) == AGENT  # remembered: no second full check
+    assert checks == []
+    with pytest.raises(IdentityError, match="expired"):
+        verifier(token, NOW + dt.timedelta(seconds=60))
+
+
+@pytest.mark.parametrize("bad", [None, "", "no-dot", "a.b"])
+def test_the_verifier_refuses_what_verify_refuses_every_time(bad: str | None) -> None:
+    verifier = Verifier(SECRET)
+    for _ in range(2):
+        with pytest.raises(IdentityError):
+            verifier(bad, NOW)
+    assert verifier._valid == {}
+
+
+def test_the_verifier_refuses_a_forged_token_after_seeing_the_real_one() -> None:
+    verifier = Verifier(SECRET)
+    real = sign(AGENT, SECRET, NOW)
+    assert verifier(real, NOW) == AGENT
+    with pytest.raises(IdentityError, match="signature"):
+        verifier(sign(MANAGER, "another-secret", NOW), NOW)
+    payload, signature = real.split(".")
+    with pytest.raises(IdentityError, match="signature"):
+        verifier(f"{payload}.{signature[:-2]}AA", NOW)
+
+
+def test_the_verifier_forgets_when_full() -> None:
+    verifier = Verifier(SECRET, size=3)
+    for second in range(10):
+        assert verifier(sign(AGENT, SECRET, NOW + dt.timedelta(seconds=second)), NOW) == AGENT
+    assert len(verifier._valid) <= 3
