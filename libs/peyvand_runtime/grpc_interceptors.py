@@ -194,7 +194,6 @@ class ServerSpineInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         unauthenticated_services: frozenset[str] = UNAUTHENTICATED_SERVICES,
         cache_handlers: bool = False,
     ) -> None:
-        self.identity_secret = identity_secret
         self.verify = identity.Verifier(identity_secret)
         self.clock = clock
         self.unauthenticated_services = unauthenticated_services

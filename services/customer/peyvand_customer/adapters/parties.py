@@ -32,12 +32,12 @@ READ_LIGHT = {**READ, "consent_history": 0}
 SEARCH = {**LIGHT, **{name: 0 for name in ("official_id_key", "outbox_pending", "import_id", "mobiles", "emails")}}
 
 
-def _leave_out(projection: dict[str, int]) -> tuple[str, ...]:
+def _leave_out(projection: dict[str, int]) -> frozenset[str]:
     """The fields an exclusion projection leaves out (empty for an inclusion projection)."""
-    return tuple(projection) if projection and not any(projection.values()) else ()
+    return frozenset(projection) if projection and not any(projection.values()) else frozenset()
 
 
-def _without(docs: Iterable[dict[str, Any]], fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+def _without(docs: Iterable[dict[str, Any]], fields: frozenset[str]) -> Iterator[dict[str, Any]]:
     for doc in docs:
         for name in fields:
             doc.pop(name, None)
@@ -108,8 +108,7 @@ class PartyRepository:
         doc = self._by_id.get(party_id)
         if doc is None:
             return None
-        drop = frozenset(fields)
-        return {k: v for k, v in doc.items() if k not in drop}  # a copy: callers of one batch may share a document
+        return {k: v for k, v in doc.items() if k not in fields}  # a copy: callers of one batch may share a document
 
     def get_docs(self, ids: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
         wanted = list(dict.fromkeys(ids))
