@@ -1,10 +1,10 @@
 """The campaign suite's store baseline: what the renewal pipeline asks of nx-27017 per notice,
 issued by pymongo alone (no broker, no worker, no HTTP), with the documents the pipeline writes.
 
-Per batch of 500 events (the worker): inbox ``$in``; policy facts, journeys and profiles ``$in``
-(no fact write: the events bring only the renewal quote, which the deliveries carry); one
-``insert_many`` each of deliveries (the service's 10 indexes, each carrying the policy fact it
-renders), journeys and inbox ids. Per page of 100 due deliveries (the sender): the ``due_ms``
+Per batch of 500 events (the worker): policy facts, journeys and profiles ``$in`` (no fact
+write: the events bring only the renewal quote, which the deliveries carry; no inbox: the
+renewal handler is idempotent by key and keeps none since round 12); one ``insert_many`` each of
+deliveries (with the service's indexes, each carrying the policy fact it renders) and journeys. Per page of 100 due deliveries (the sender): the ``due_ms``
 window read (unclaimed only, the page's size), one ``update_many`` claim (version-guarded; all
 won, so no re-read), the journeys (status) and profiles ``$in`` (re-check and render; the policy
 fact rides on the delivery, agents and templates come from the sender's 10 s cache) and one bulk
@@ -24,7 +24,6 @@ from peyvand_campaign.adapters.collections import DELIVERIES, JOURNEYS, POLICY_F
 from peyvand_campaign.domain.delivery import Delivery
 from peyvand_campaign.domain.journeys import DEFINITIONS, RENEWAL, Journey
 from peyvand_campaign.service_layer.journeys import journey_id_for
-from peyvand_runtime.inbox import APPLIED
 
 NOW = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
 
@@ -35,7 +34,6 @@ def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 500, 
     delivery_ids: list[str] = []
     for start in range(0, len(rows), plan_batch):
         chunk = rows[start:start + plan_batch]
-        list(db[APPLIED].find({"_id": {"$in": [f"raw:{p}" for _, p, _ in chunk]}}, {"_id": 1}))
         list(db[POLICY_FACTS].find({"_id": {"$in": [p for _, p, _ in chunk]}}))
         list(db[PROFILES].find({"_id": {"$in": [c for c, _, _ in chunk]}}))
         # No policy fact write: the events bring only the renewal quote (version 3 of the version-2
@@ -57,7 +55,6 @@ def store_mix(db: Any, rows: list[tuple[str, str, str]], plan_batch: int = 500, 
         list(db[JOURNEYS].find({"_id": {"$in": found}}))
         db[DELIVERIES].insert_many(deliveries, ordered=False)
         db[JOURNEYS].insert_many(journeys, ordered=False)
-        db[APPLIED].insert_many([{"_id": f"raw:{p}", "applied_at": NOW} for _, p, _ in chunk], ordered=False)
     now_ms = deliveries_repo.epoch_ms(NOW) + 1000
     for _ in range(0, len(delivery_ids), send_page):
         docs = list(db[DELIVERIES].find({"due_ms": {"$lte": now_ms}, "claimed_until_ms": {"$lt": now_ms}})

@@ -13,6 +13,9 @@ forever). ``@on_event`` instead:
 ``@on_event_batch`` is the same contract for a method that takes a *list* of envelopes
 (group commit: one inbox look-up and a few bulk store calls per batch instead of several
 round trips per event); it may report single events as failed, which alone are retried.
+With ``inbox=False`` it keeps no inbox at all (no look-up, no record): for a handler whose
+every write is refused a second time by a unique key or a version, which the contract asks of
+it anyway, the inbox only saves the work of a redelivery and costs two store calls per batch.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ class IdempotentEventHandler(EventHandler):
         # socket must have one reader at a time (threading is green in a patched worker).
         self._publish_lock = threading.Lock()
         self._inbox: Inbox | None = None
+        self.uses_inbox = True  # BatchEventHandler(inbox=False) turns it off
         self._running = False
 
     @property
@@ -110,7 +114,7 @@ class IdempotentEventHandler(EventHandler):
         return self.queue.name
 
     def start(self) -> None:
-        self._inbox = Inbox(_RUNTIME["database"], self.consumer)
+        self._inbox = Inbox(_RUNTIME["database"], self.consumer) if self.uses_inbox else None
         self._publisher = Connection(_RUNTIME["amqp_uri"], transport_options={"confirm_publish": True})
         with Connection(_RUNTIME["amqp_uri"]) as conn:
             declare_side_queues(conn.default_channel, self.queue.name)
@@ -198,11 +202,12 @@ class IdempotentEventHandler(EventHandler):
                     log.warning("could not prune the inbox", extra={"consumer": self.consumer})
 
     def _flush(self) -> None:
-        if not self._pending or self._inbox is None:
+        if not self._pending or (self._inbox is None and self.uses_inbox):
             return
         batch, self._pending = self._pending, []
         try:
-            self._inbox.record_many(event_id for event_id, _ in batch)
+            if self._inbox is not None:
+                self._inbox.record_many(event_id for event_id, _ in batch)
         except Exception:
             log.warning("could not record applied events; they stay unacked", extra={"consumer": self.consumer, "count": len(batch)})
             self._pending = batch + self._pending
@@ -284,11 +289,15 @@ class BatchEventHandler(IdempotentEventHandler):
     the events it could not apply: those alone go through the bounded retries and the
     dead-letter queue; the rest are acked. Raising fails every event of the batch.
     A copy of an event id twice in one batch reaches the method once.
+
+    ``inbox=False``: no inbox look-up or record; a redelivered event reaches the method again,
+    which must then change nothing (idempotent by key, as the contract asks of it anyway).
     """
 
     def __init__(self, source_service: str, event_type: str, max_batch: int = 200, max_wait_seconds: float = 0.05,
-                 **kwargs: Any) -> None:
+                 inbox: bool = True, **kwargs: Any) -> None:
         super().__init__(source_service, event_type, **kwargs)
+        self.uses_inbox = inbox  # after the base class, which turns it on
         self.max_batch = max(1, max_batch)
         self.max_wait_seconds = max_wait_seconds
         self._buffer: list[tuple[Envelope, Any]] = []
@@ -337,7 +346,6 @@ class BatchEventHandler(IdempotentEventHandler):
                 eventlet.sleep(0.5)
 
     def _dispatch(self, items: list[tuple[Envelope, Any]]) -> None:
-        assert self._inbox is not None
         firsts: dict[str, tuple[Envelope, Any]] = {}
         copies: list[Any] = []
         for envelope, message in items:
@@ -346,7 +354,7 @@ class BatchEventHandler(IdempotentEventHandler):
             else:
                 firsts[envelope.event_id] = (envelope, message)
         try:
-            seen = self._inbox.seen_many(firsts)
+            seen = self._inbox.seen_many(firsts) if self._inbox is not None else set()
         except Exception:
             log.warning("inbox unreachable; requeueing", extra={"consumer": self.consumer})
             eventlet.sleep(1)
@@ -412,12 +420,13 @@ def on_event(source_service: str, event_type: str) -> Callable[[Callable[..., An
     return decorate
 
 
-def on_event_batch(source_service: str, event_type: str, max_batch: int = 200,
-                   max_wait_seconds: float = 0.05) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def on_event_batch(source_service: str, event_type: str, max_batch: int = 200, max_wait_seconds: float = 0.05,
+                   inbox: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate ``def handle_x(self, envelopes: list[Envelope]) -> Mapping[str, Exception] | None``.
 
     Same queue name, inbox, retries and dead letters as ``on_event`` for the same method name,
-    so a handler can move between the two without losing its queue. See ``BatchEventHandler``.
+    so a handler can move between the two without losing its queue. See ``BatchEventHandler``
+    (and its ``inbox=False``, for handlers idempotent by key).
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -428,6 +437,7 @@ def on_event_batch(source_service: str, event_type: str, max_batch: int = 200,
             with tracing.consume_span(envelopes[0], handler_name):
                 return fn(self, envelopes)
 
-        return BatchEventHandler.decorator(source_service, event_type, max_batch=max_batch, max_wait_seconds=max_wait_seconds)(handler)
+        return BatchEventHandler.decorator(source_service, event_type, max_batch=max_batch, max_wait_seconds=max_wait_seconds,
+                                           inbox=inbox)(handler)
 
     return decorate

@@ -5,7 +5,8 @@
 Records every batch it is handed (``batches``) and counts each event it applies (``applied``,
 ``$inc`` per event id: a count above 1 would be an event applied twice). A payload with
 ``"fail": true`` is reported back as failed (that event alone is retried); ``"boom": true``
-makes the whole call raise.
+makes the whole call raise. ``customer.updated`` goes to a handler without an inbox
+(``handed_no_inbox`` counts how many times each event reached it).
 """
 
 import eventlet
@@ -36,6 +37,14 @@ class BatchProbe:
             if envelope.event_id not in failures:
                 db["applied"].update_one({"_id": envelope.event_id}, {"$inc": {"n": 1}}, upsert=True)
         return failures
+
+    # No inbox: each delivery of an event reaches the method (the count shows how many times).
+    @on_event_batch("customer", "customer.updated", max_batch=50, max_wait_seconds=0.05, inbox=False)
+    def handle_updated(self, envelopes: list[Envelope]) -> None:
+        db = _STATE["db"]
+        db["batches_no_inbox"].insert_one({"size": len(envelopes), "ids": [e.event_id for e in envelopes]})
+        for envelope in envelopes:
+            db["handed_no_inbox"].update_one({"_id": envelope.event_id}, {"$inc": {"n": 1}}, upsert=True)
 
 
 if __name__ == "__main__":

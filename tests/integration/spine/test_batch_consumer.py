@@ -20,6 +20,7 @@ from peyvand_runtime.ids import new_id
 from peyvand_runtime.settings import ProcessSettings
 
 QUEUE = "evt-customer-customer.created--probe.handle_created"
+NO_INBOX_QUEUE = "evt-customer-customer.updated--probe.handle_updated"
 PROBE = Path(__file__).with_name("batch_probe_worker.py")
 
 
@@ -30,7 +31,8 @@ class Probe:
         self.log = isolated.tmp / "probe.log"
         env = isolated.env(CONSUMER_MAX_ATTEMPTS="3", CONSUMER_RETRY_DELAY_MS="100", CONSUMER_PREFETCH="100")
         self.proc = subprocess.Popen([sys.executable, str(PROBE)], env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        self.wait_for(lambda: self.queue_depth(QUEUE) is not None, 60, "the probe's queue")
+        self.wait_for(lambda: self.queue_depth(QUEUE) is not None and self.queue_depth(NO_INBOX_QUEUE) is not None, 60,
+                      "the probe's queues")
 
     def queue_depth(self, queue: str) -> int | None:
         connection = pika.BlockingConnection(pika.URLParameters(self.isolated.amqp_uri))
@@ -42,14 +44,14 @@ class Probe:
             if connection.is_open:
                 connection.close()
 
-    def publish(self, envelopes: list[Envelope]) -> None:
+    def publish(self, envelopes: list[Envelope], routing_key: str = "customer.created") -> None:
         connection = pika.BlockingConnection(pika.URLParameters(self.isolated.amqp_uri))
         try:
             channel = connection.channel()
             channel.exchange_declare("customer.events", exchange_type="topic", durable=True)
             channel.confirm_delivery()
             for envelope in envelopes:
-                channel.basic_publish("customer.events", "customer.created", envelope.to_json().encode(),
+                channel.basic_publish("customer.events", routing_key, envelope.to_json().encode(),
                                       pika.BasicProperties(content_type="application/json", delivery_mode=2))
         finally:
             connection.close()
@@ -121,3 +123,28 @@ def test_a_batch_that_raises_is_retried_event_by_event_attempts(probe: Probe) ->
     assert probe.db["applied"].count_documents({}) == 0
     probe.publish([event()])
     probe.wait_for(lambda: probe.db["applied"].count_documents({}) == 1, 30, "the worker still applies events")
+
+
+def test_a_batch_handler_without_inbox_is_handed_every_delivery_and_records_nothing(probe: Probe) -> None:
+    """``inbox=False``: no look-up and no record, so an event published twice in different
+    batches reaches the method twice (the handler must be idempotent by key); two copies in
+    one batch still reach it once. Failures and acks work as with the inbox."""
+    events = [event() for _ in range(40)]
+    probe.publish(events + events[:3], routing_key="customer.updated")  # copies inside the stream
+    probe.wait_for(lambda: probe.db["handed_no_inbox"].count_documents({}) == 40 and probe.queue_depth(NO_INBOX_QUEUE) == 0,
+                   60, "40 handed over")
+    time.sleep(0.5)
+    probe.publish(events[:5], routing_key="customer.updated")  # a replay, in a later batch
+    probe.wait_for(lambda: sum(d["n"] for d in probe.db["handed_no_inbox"].find()) >= 45 and probe.queue_depth(NO_INBOX_QUEUE) == 0,
+                   60, "the replay handed over again")
+    time.sleep(1)
+    counts = {d["_id"]: d["n"] for d in probe.db["handed_no_inbox"].find()}
+    replayed = {e.event_id for e in events[:5]}
+    # The replayed five reached it again; the three in-stream copies at most once more each
+    # (once when they fell into the first copy's batch, twice when into a later one).
+    assert all(counts[e.event_id] >= 2 for e in events[:5]), counts
+    assert all(counts[e.event_id] == 1 for e in events[5:]), counts
+    assert sum(counts.values()) <= 40 + 3 + 5
+    assert all(counts[i] <= 3 for i in replayed)
+    assert probe.db["applied_events"].count_documents({}) == 0  # nothing else was published
+    assert probe.queue_depth(f"{NO_INBOX_QUEUE}.dlq") == 0

@@ -68,7 +68,10 @@ class CampaignWorker:
 
     # Batched (group commit): ~80,000 notices arrive at once around a renewal run (issue #7).
     # Same method name as the one-by-one handler had, so the queue stays the same.
-    @on_event_batch("policy", "policy.renewal_due", max_batch=RENEWAL_BATCH)
+    # No inbox: a redelivered notice re-plans a step whose deliveries the unique dedup key
+    # refuses and whose journey already records it (renewal_batch, ADR 0013), so the inbox's
+    # look-up and record (two store calls a batch, an insert per notice) bought nothing here.
+    @on_event_batch("policy", "policy.renewal_due", max_batch=RENEWAL_BATCH, inbox=False)
     def handle_renewal_due(self, envelopes: list[Envelope]) -> dict[str, Exception]:
         events = [(envelope.event_id, envelope.payload) for envelope in envelopes]
         return renewal_batch.renewal_due_batch(deps.database(), events, deps.now(), deps.config())
