@@ -145,3 +145,57 @@ def test_lapse_job_lapses_expired_terms_and_finishes_half_done_renewals(policy_e
     repair = recount_policy_stats(env.database, settle_seconds=0)
     assert (repair.repaired, repair.busy) == ({}, [])  # nothing to repair
     assert {k: v for k, v in repair.counted.items() if v} == counted
+
+
+class _RecordingCollection:
+    """The policies collection, recording the projection of every ``find`` (None: whole documents)."""
+
+    def __init__(self, collection) -> None:  # type: ignore[no-untyped-def]
+        self._collection = collection
+        self.projections: list[object] = []
+
+    def find(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.projections.append(args[1] if len(args) > 1 else kwargs.get("projection"))
+        return self._collection.find(*args, **kwargs)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._collection, name)
+
+
+def test_renewal_pages_read_whole_while_notices_are_due_and_stale_reads_are_decided_again(policy_env) -> None:  # type: ignore[no-untyped-def]
+    """A page is read whole while the page before had notices due (its due policies are used as
+    read), projected otherwise; every notice goes out once either way, and a policy changed after
+    the scan read it whole is re-read and decided again (its compare-and-set missed)."""
+    env = policy_env
+    early = [env.issue(new_id("cus"), START) for _ in range(5)]
+    late = [env.issue(new_id("cus"), START + 9 * DAY) for _ in range(5)]
+    day = early[0].term_end - 31 * DAY  # early: 31 days left (window 45); late: 40 (window 45)
+    recording = _RecordingCollection(env.services.policies.collection)
+    env.services.policies.collection = recording
+    with identity.bound(service_caller("policy-jobs")):
+        first = renewal_job.run_renewal(env.services, day, page_size=2)
+    assert first.emitted == 10 and first.conflicts == 0
+    scans = [p for p in recording.projections if p is None or "term_end" in p]
+    assert scans and all(p is None for p in scans)  # every page had notices due: all read whole
+    assert {"outbox": 0} not in recording.projections  # so no due policy was loaded a second time
+
+    # The next day only the early ones reach a window (30); the late ones were told at 45 already.
+    recording.projections.clear()
+    bumped: list[str] = []
+    convert = env.services.policies.from_stored
+
+    def stale_after_the_scan(doc):  # type: ignore[no-untyped-def]
+        if not bumped:  # an endorsement lands between the scan's read and the notice's write
+            env.database["policies"].update_one({"_id": doc["_id"]}, {"$inc": {"version": 1}})
+            bumped.append(doc["_id"])
+        return convert(doc)
+
+    env.services.policies.from_stored = stale_after_the_scan
+    with identity.bound(service_caller("policy-jobs")):
+        second = renewal_job.run_renewal(env.services, day + DAY, page_size=2)
+    assert second.emitted == 5 and second.conflicts == 1 and bumped and bumped[0] in {p.id for p in early}
+    scans = [p for p in recording.projections if p is None or "term_end" in p]
+    assert None in scans and any(p is not None for p in scans)  # whole while due, projected after
+    seen = notices(env)
+    assert all(n == 1 for n in seen.values())
+    assert set(seen) == {(p.id, 45) for p in early + late} | {(p.id, 30) for p in early}
