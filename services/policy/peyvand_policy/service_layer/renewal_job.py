@@ -187,8 +187,10 @@ class _Writes:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renewal-writer")
         self.pending: Future[RenewalSummary] | None = None
 
-    def notify(self, policy_ids: list[str], read_whole: dict[str, dict[str, Any]]) -> None:
-        prepared = _prepare_page(self.services, policy_ids, read_whole, self.as_of, self.windows, self.summary)
+    def notify(self, policy_ids: list[str], read_whole: dict[str, dict[str, Any]] | None = None) -> None:
+        """Prepare these due policies (those in ``read_whole`` as the scan read them, the rest
+        loaded) and hand them to the writer once the previous page is written."""
+        prepared = _prepare_page(self.services, policy_ids, read_whole or {}, self.as_of, self.windows, self.summary)
         self._settle()
         if prepared:
             self.pending = self.pool.submit(_write_page, self.services, prepared, self.as_of, self.windows)
