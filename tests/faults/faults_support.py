@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import sys
 import threading
@@ -26,7 +27,7 @@ from peyvand_stack.spine_probe import publish_raw, queue_depth, wait_for, write_
 HERE = Path(__file__).resolve().parent
 OBSERVED_WORKER = HERE / "observed_policy_worker.py"
 CREATED_QUEUE = "evt-customer-customer.created--policy.handle_customer_created"
-__all__ = ["CREATED_QUEUE", "SpineFlow", "Tally", "Tap", "publish_raw", "published", "queue_depth", "tally", "wait_for"]
+__all__ = ["CREATED_QUEUE", "SpineFlow", "Tally", "Tap", "all_threads_stopped", "listeners", "publish_raw", "published", "queue_depth", "tally", "wait_for"]
 PUBLISHED_RE = re.compile(r'^peyvand_outbox_published_total\{producer="(\w+)"\} ([0-9.e+]+)$', re.M)
 
 
@@ -68,6 +69,54 @@ def published(process: StackProcess) -> float:
             return float(match.group(2)) if match else 0.0
     except OSError:
         return -1.0
+
+
+def all_threads_stopped(pid: int) -> bool:
+    """True once every thread of ``pid`` is in the stopped state. ``kill(SIGSTOP)`` returns
+    before the group stop has reached each thread, so a test that needs a hung process waits
+    for this rather than assuming it."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+        states = [Path(f"/proc/{pid}/task/{t}/stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks]
+    except OSError:
+        return False
+    return bool(states) and all(state in ("T", "t") for state in states)
+
+
+def listeners(port: int) -> list[str]:
+    """Who listens on TCP ``port`` (IPv4 and IPv6), as ``pid:command`` from ``/proc``: for a
+    failure message when an answer came from where none was expected."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(fields[9])
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:  # gone, or not ours to look into
+            continue
+        if any(_link(f"/proc/{pid}/fd/{fd}") in wanted for fd in fds):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                command = "?"
+            found.append(f"{pid}:{command[:120]}")
+    return found
+
+
+def _link(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # a descriptor closed while we looked
+        return ""
 
 
 class Tap:
