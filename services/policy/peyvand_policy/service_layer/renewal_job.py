@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -125,17 +125,19 @@ def run_renewal(
     day = first
     due_ids: list[str] = []  # due policies of the pages scanned so far, notified in batches of ``page_size``
     read_whole: dict[str, dict[str, Any]] = {}  # the due ones among them read whole by the scan
-    whole = [True]  # read the next page whole (see WHOLE_PAGE_SHARE)
+    whole = True  # read the next page whole (see WHOLE_PAGE_SHARE)
+
+    def projection() -> Mapping[str, int] | None:  # asked by scan_day before each page
+        return None if whole else SCAN_PROJECTION
+
     writes = _Writes(services, as_of, windows, summary)
     try:
         while day <= last:
             scan_began = time.perf_counter()
-            pages = services.policies.scan_day(day, lambda: None if whole[0] else SCAN_PROJECTION, page_size,
-                                               extra={"status": "active"})
-            for page in pages:
+            for page in services.policies.scan_day(day, projection, page_size, extra={"status": "active"}):
                 if keep_lease is not None and not keep_lease():
                     raise LeaseLost(f"renewal run for {as_of} lost its lease")
-                page_whole, due_before = whole[0], summary.due  # whole[0] changes only below
+                page_whole, due_before = whole, summary.due  # whole changes only below
                 for doc in page:
                     summary.scanned += 1
                     if doc.get("product_code") not in renewable:
@@ -147,7 +149,7 @@ def run_renewal(
                     due_ids.append(doc["_id"])
                     if page_whole:
                         read_whole[doc["_id"]] = doc
-                whole[0] = summary.due - due_before >= WHOLE_PAGE_SHARE * len(page)
+                whole = summary.due - due_before >= WHOLE_PAGE_SHARE * len(page)
                 summary.took("scan", time.perf_counter() - scan_began)
                 if len(due_ids) >= page_size:
                     writes.notify(due_ids, read_whole)
